@@ -1,0 +1,28 @@
+# Shared by scripts/demo and scripts/test: create .venv with python3 (3.11+) and install a
+# requirements file, skipping the install when nothing changed since the last one (so a second
+# run is fast). Sourced, not executed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+ensure_venv() {
+  local reqs="$1"
+  local py="${PYTHON:-python3}"
+  if ! "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+    echo "error: Scope Manager needs Python 3.11 or newer; '$py' is $("$py" --version 2>&1)." >&2
+    echo "       Set PYTHON=/path/to/python3.11 and run again." >&2
+    exit 1
+  fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "==> creating $VENV" >&2
+    "$py" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$(basename "$reqs")"
+  local want
+  want="$(cat "$ROOT/requirements.txt" "$ROOT/$reqs" | sha256sum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "==> installing $reqs into .venv" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$reqs"
+    echo "$want" > "$stamp"
+  fi
+}
