@@ -22,7 +22,10 @@ ensure_venv() {
   want="$(cat "$ROOT/requirements.txt" "$ROOT/$reqs" | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "==> installing $reqs into .venv" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$reqs"
+    # pip warns once per package about unreachable local index mirrors on some machines; those
+    # lines say nothing about this project, so they are filtered (real errors still show).
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$reqs" \
+      2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
     echo "$want" > "$stamp"
   fi
 }
