@@ -1,0 +1,104 @@
+"""What every Scope Manager dynamic provider shares: configuration and lazy access to the tenant.
+
+Why this exists: the SDK pickles each provider instance (with dill) into the ``__provider`` input of
+every resource, and the state keeps that pickle. Anything stored on the instance before pickling ends up
+in state, so the instance stays empty until ``configure()`` runs inside the plugin process; the
+credentials come from stack config (namespace ``scope-manager``) or the environment at that point, and
+the HTTP clients are created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+
+if TYPE_CHECKING:
+    from providers.tenant import Tenant, TenantSettings
+
+CONFIG_NAMESPACE = "scope-manager"
+"""Stack config namespace the providers read, whatever the Pulumi project is called."""
+
+CONFIG_KEYS = (
+    "tokenUrl",
+    "apiUrl",
+    "clientId",
+    "clientSecret",
+    "scimUrl",
+    "scimToken",
+    "vanityDomain",
+    "cloud",
+    "rateLimit",
+    "scimBatchSize",
+)
+"""Stack config keys passed on to ``TenantSettings.resolve`` (without the namespace prefix)."""
+
+
+def read_config(req: ConfigureRequest) -> dict[str, str | None]:
+    """The provider's settings from the stack config sent through the engine's Configure call."""
+    return {key: req.config.get(f"{CONFIG_NAMESPACE}:{key}") for key in CONFIG_KEYS}
+
+
+class TenantProvider(ResourceProvider):
+    """Base of all Scope Manager providers: configured once per plugin process, tenant built lazily.
+
+    Class attributes hold the unconfigured defaults so that a freshly constructed instance has an empty
+    ``__dict__`` and pickles by reference to its class (a few dozen bytes, no credential).
+    """
+
+    serialize_as_secret_always = True
+
+    _settings: TenantSettings | None = None
+    _config_error: Exception | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Resolve settings from stack config and environment; a bad configuration is kept for later.
+
+        Raising here would fail every call, including ones that need no tenant (check of most
+        resources, diff); instead the error surfaces on the first call that talks to the tenant.
+        """
+        from providers.tenant import TenantSettings
+
+        try:
+            self._settings = TenantSettings.resolve(read_config(req), os.environ)
+            self._config_error = None
+        except Exception as error:  # ConfigurationError, kept verbatim: it names keys, never values
+            self._settings = None
+            self._config_error = error
+
+    @property
+    def tenant(self) -> Tenant:
+        """The process-wide tenant for this provider's settings, created on first use."""
+        from providers.tenant import Tenant
+
+        if self._settings is None:
+            if self._config_error is not None:
+                raise self._config_error
+            raise RuntimeError(
+                "the Scope Manager provider is not configured: set the stack config keys "
+                f"{CONFIG_NAMESPACE}:tokenUrl, apiUrl, clientId, clientSecret (secret), scimUrl, "
+                "scimToken (secret) or the SCOPE_MANAGER_* environment variables"
+            )
+        return Tenant.shared(self._settings)
+
+
+_client_locks: dict[str, threading.Lock] = {}
+_client_locks_guard = threading.Lock()
+
+
+def client_lock(client_id: str) -> threading.Lock:
+    """The lock serialising read-modify-write (GET-overlay-PUT) of one API client in this process.
+
+    The plugin serves up to four RPCs at once, and ``ApiClient`` and ``ScopeAssignment`` both replace
+    the whole client record; without this lock one PUT could undo the other's change.
+    """
+    with _client_locks_guard:
+        return _client_locks.setdefault(client_id, threading.Lock())
+
+
+def without_provider_key(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs or outputs minus the SDK's ``__provider`` entry (the servicer adds it back)."""
+    return {key: value for key, value in props.items() if key != "__provider"}
