@@ -1,0 +1,278 @@
+"""`scopectl report PREVIEW_JSON`: the review a human reads on a pull request.
+
+Input is `pulumi preview --json` (or `pulumi refresh --preview-only --json`); output is Markdown that
+fits one PR comment, or JSON for machines. Exit 0 when nothing changes, 2 when something does, 1 when
+the input is not a preview. The least-privilege findings are computed here with the policy pack's
+own rules, because the engine leaves policy results out of the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from scopectl import findings as findings_mod
+from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError
+from scopectl.findings import Finding
+from scopectl.markdown import COMMENT_LIMIT, Section, capped_list, code, escape, fit_sections, plural
+from scopectl.preview import PreviewDocument, load_preview
+from scopectl.review import ClientReview, GroupReview, Review, ScopeGrant, UserReview, build_review
+
+_MEMBERS_SHOWN = 50
+_FULL_REPORT_HINT = "Run `python -m scopectl report --format json` on the preview for everything."
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="review a `pulumi preview --json` document (scopes, secrets, members, findings)",
+        description=(
+            "Summarise `pulumi preview --json` for a reviewer: per client the scopes granted and "
+            "revoked (write/admin scopes highlighted with their justification), secrets that rotate and "
+            "why, clients created or deleted, group members joining and leaving, users activated or "
+            "deactivated, then the least-privilege findings of the policy pack's rules. "
+            "Exit status: 0 no changes, 2 changes, 1 error."
+        ),
+    )
+    parser.add_argument("preview", metavar="PREVIEW_JSON", help="path to the preview JSON, or - for stdin")
+    parser.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="output format (default: markdown)"
+    )
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=COMMENT_LIMIT,
+        help=f"upper bound on the Markdown length (default {COMMENT_LIMIT}, under GitHub's 65,536 limit)",
+    )
+    parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_chars < 2_000:
+        raise ScopectlError("--max-chars must be at least 2000")
+    document = _read(args.preview)
+    review, findings = analyse(document)
+    if args.format == "json":
+        text = json.dumps(to_json(review, findings), indent=2, sort_keys=False) + "\n"
+    else:
+        text = to_markdown(review, findings, limit=args.max_chars)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_CHANGES if review.has_changes else EXIT_OK
+
+
+def analyse(document: PreviewDocument) -> tuple[Review, list[Finding]]:
+    """The review and the findings for one preview (the seam tests and the audit reuse)."""
+    review = build_review(document, findings_mod.is_privileged_scope)
+    return review, findings_mod.evaluate(document)
+
+
+def _read(source: str) -> PreviewDocument:
+    if source == "-":
+        return load_preview(sys.stdin.read(), "stdin")
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScopectlError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise ScopectlError(f"{source}: is a directory, expected a preview JSON file") from None
+    except UnicodeDecodeError:
+        raise ScopectlError(
+            f"{source}: not UTF-8 text; expected the output of `pulumi preview --json`"
+        ) from None
+    except OSError as exc:
+        raise ScopectlError(f"{source}: cannot read ({exc.strerror})") from None
+    return load_preview(text, source)
+
+
+# -- JSON --------------------------------------------------------------------------------------------
+
+
+def to_json(review: Review, findings: list[Finding]) -> dict[str, Any]:
+    """Everything in the review, untruncated. Built only from the review's named fields."""
+    return {
+        "stack": review.stack,
+        "has_changes": review.has_changes,
+        "summary": _summary_counts(review, findings),
+        "clients": [dataclasses.asdict(c) for c in review.clients],
+        "groups": [dataclasses.asdict(g) for g in review.groups],
+        "users": [dataclasses.asdict(u) for u in review.users],
+        "other_changes": [dataclasses.asdict(o) for o in review.other],
+        "findings": [dataclasses.asdict(f) for f in findings],
+        "preview_errors": review.errors,
+    }
+
+
+def _summary_counts(review: Review, findings: list[Finding]) -> dict[str, int]:
+    return {
+        "clients_changed": len(review.clients),
+        "clients_created": sum(c.lifecycle in ("created", "adopted") for c in review.clients),
+        "clients_deleted": sum(c.lifecycle == "deleted" for c in review.clients),
+        "scopes_granted": sum(len(c.scopes_granted) for c in review.clients),
+        "scopes_revoked": sum(len(c.scopes_revoked) for c in review.clients),
+        "secrets_rotating": sum(bool(c.secret and c.secret.action == "rotate") for c in review.clients),
+        "groups_changed": len(review.groups),
+        "members_joining": sum(len(g.joining) for g in review.groups),
+        "members_leaving": sum(len(g.leaving) for g in review.groups),
+        "users_changed": len(review.users),
+        "findings_mandatory": sum(f.level == "mandatory" for f in findings),
+        "findings_advisory": sum(f.level != "mandatory" for f in findings),
+    }
+
+
+# -- Markdown ----------------------------------------------------------------------------------------
+
+
+def to_markdown(review: Review, findings: list[Finding], limit: int = COMMENT_LIMIT) -> str:
+    counts = _summary_counts(review, findings)
+    stack = f" — stack {code(review.stack)}" if review.stack else ""
+    head = f"### Scope Manager review{stack}\n\n" + _summary_line(review, counts)
+    sections = [
+        Section(
+            "Preview errors", [f"- {escape(e)}" for e in review.errors], "error", priority=0, max_share=0.1
+        ),
+        Section("Clients", [_client_block(c) for c in review.clients], "client"),
+        Section("Groups", [_group_block(g) for g in review.groups], "group", priority=2),
+        Section("Users", [_user_block(u) for u in review.users], "user", priority=2),
+        Section(
+            "Other resources",
+            [f"- {code(o.name)} ({code(o.type)}): {o.kind}" for o in review.other],
+            "other resource",
+            priority=3,
+        ),
+        Section(
+            "Least-privilege findings",
+            _finding_rows(findings),
+            "finding",
+            priority=0,
+            max_share=0.3,
+            intro="| Level | Rule | Resource | Finding |\n|---|---|---|---|",
+        ),
+    ]
+    return fit_sections(head, sections, limit, _FULL_REPORT_HINT)
+
+
+def _summary_line(review: Review, counts: dict[str, int]) -> str:
+    if not review.has_changes:
+        line = "**No changes.**"
+    else:
+        parts = []
+        if counts["clients_changed"]:
+            parts.append(
+                f"**{plural(counts['clients_changed'], 'client')}** changed "
+                f"({counts['clients_created']} created, {counts['clients_deleted']} deleted; "
+                f"scopes {counts['scopes_granted']} granted, {counts['scopes_revoked']} revoked; "
+                f"{plural(counts['secrets_rotating'], 'secret')} rotating)"
+            )
+        if counts["groups_changed"]:
+            parts.append(
+                f"**{plural(counts['groups_changed'], 'group')}** changed "
+                f"({counts['members_joining']} joining, {counts['members_leaving']} leaving)"
+            )
+        if counts["users_changed"]:
+            parts.append(f"**{plural(counts['users_changed'], 'user')}** changed")
+        if review.other:
+            parts.append(f"{plural(len(review.other), 'other resource')} changed")
+        parts = parts or ["Changes outside clients, groups and users (see the preview)."]
+        line = " · ".join(parts)
+    mandatory, advisory = counts["findings_mandatory"], counts["findings_advisory"]
+    if mandatory or advisory:
+        line += f"\n\nLeast-privilege findings: **{mandatory} mandatory**, {advisory} advisory."
+    else:
+        line += "\n\nNo least-privilege findings."
+    return line
+
+
+_LIFECYCLE_WORDS = {
+    "created": "**created**",
+    "adopted": "**adopted** (existing object taken over)",
+    "deleted": "**deleted**",
+    "replaced": "**replaced**",
+    "updated": "updated",
+    "unchanged": "changed",
+}
+
+
+def _client_block(client: ClientReview) -> str:
+    name = f" ({code(client.tenant_name)})" if client.tenant_name and client.tenant_name != client.key else ""
+    lines = [f"**{code(client.key)}**{name} — {_LIFECYCLE_WORDS.get(client.lifecycle, client.lifecycle)}"]
+    lines += [f"- granted {_scope(g)}" for g in client.scopes_granted]
+    lines += [f"- revoked {_scope(g, show_metadata=False)}" for g in client.scopes_revoked]
+    lines += [f"- justification/expiry edited: {_scope(g)}" for g in client.scopes_amended]
+    if client.scopes_opaque:
+        lines.append("- scopes change (the preview hides the values: secret or known only after apply)")
+    if client.secret:
+        lines.append(_secret_line(client))
+    lines += [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in client.field_changes]
+    return "\n".join(lines) + "\n"
+
+
+def _scope(grant: ScopeGrant, show_metadata: bool = True) -> str:
+    text = code(grant.scope)
+    if grant.privileged:
+        text = f"**{text}** ⚠️ write/admin"
+    if show_metadata:
+        if grant.privileged or grant.justification:
+            text += f" — justification: {escape(grant.justification) if grant.justification else '**none**'}"
+        if grant.expires:
+            text += f", expires {escape(grant.expires)}"
+    return text
+
+
+def _secret_line(client: ClientReview) -> str:
+    secret = client.secret
+    assert secret is not None
+    if secret.action == "create":
+        line = "- secret created"
+    elif secret.action == "revoke":
+        line = "- secret revoked"
+    elif secret.action == "rotate":
+        line = f"- secret **rotates** ({', '.join(secret.reasons)})"
+    else:
+        line = "- secret settings change"
+    if secret.details:
+        line += ": " + "; ".join(escape(d) for d in secret.details)
+    changes = ", ".join(f"{code(f.field)} {escape(f.old)} → {escape(f.new)}" for f in secret.field_changes)
+    return line + (f" ({changes})" if changes else "")
+
+
+def _group_block(group: GroupReview) -> str:
+    name = f" ({code(group.display_name)})" if group.display_name and group.display_name != group.key else ""
+    lines = [f"**{code(group.key)}**{name} — {_LIFECYCLE_WORDS.get(group.lifecycle, group.lifecycle)}"]
+    if group.members_opaque:
+        lines.append("- members change (hidden in the preview)")
+    if group.lifecycle == "deleted" and group.member_count:
+        lines.append(f"- all {group.member_count} members leave with the group")
+    if group.joining:
+        lines.append(f"- {len(group.joining)} joining: {capped_list(group.joining, _MEMBERS_SHOWN)}")
+    if group.leaving:
+        lines.append(f"- {len(group.leaving)} leaving: {capped_list(group.leaving, _MEMBERS_SHOWN)}")
+    lines += [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in group.field_changes]
+    return "\n".join(lines) + "\n"
+
+
+def _user_block(user: UserReview) -> str:
+    name = f" ({code(user.user_name)})" if user.user_name and user.user_name != user.key else ""
+    what = _LIFECYCLE_WORDS.get(user.lifecycle, user.lifecycle)
+    if user.activation:
+        what += f", **{user.activation}**"
+    lines = [f"**{code(user.key)}**{name} — {what}"]
+    lines += [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in user.field_changes]
+    return "\n".join(lines) + "\n"
+
+
+def _finding_rows(findings: list[Finding]) -> list[str]:
+    ordered = sorted(findings, key=lambda f: (f.level != "mandatory", f.resource, f.rule))
+    return [
+        f"| {'**mandatory**' if f.level == 'mandatory' else escape(f.level)} | {code(f.rule)} | "
+        f"{code(f.resource)} | {escape(f.message[:300])} |"
+        for f in ordered
+    ]

@@ -1,0 +1,51 @@
+"""Pulumi type tokens of Scope Manager's dynamic resources (a public contract, see
+docs/architecture.md), and URN parsing.
+
+Kept here rather than imported from `providers` so that `scopectl report` can read a preview on a
+machine that has only the JSON, and so the CLI never depends on provider internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_PREFIX = "pulumi-python:dynamic/"
+API_CLIENT = _PREFIX + "zidentity:ApiClient"
+SCOPE_ASSIGNMENT = _PREFIX + "zidentity:ScopeAssignment"
+CLIENT_SECRET = _PREFIX + "zidentity:ClientSecret"
+SCIM_GROUP = _PREFIX + "scim:Group"
+SCIM_USER = _PREFIX + "scim:User"
+
+MANAGED_TYPES = frozenset({API_CLIENT, SCOPE_ASSIGNMENT, CLIENT_SECRET, SCIM_GROUP, SCIM_USER})
+
+# What the engine puts in place of values it will only know after `pulumi up` (preview only).
+UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# What `pulumi preview --json` prints in place of every secret value.
+SECRET_PLACEHOLDER = "[secret]"
+
+
+@dataclass(frozen=True)
+class Urn:
+    """The parts of `urn:pulumi:<stack>::<project>::<qualified type>::<name>` a report needs."""
+
+    stack: str
+    project: str
+    type: str
+    name: str
+
+    @classmethod
+    def parse(cls, urn: str) -> Urn:
+        """Split a URN; raises ValueError (without echoing anything but the URN) when malformed.
+
+        The qualified type carries parent types joined with `$`; the resource's own type is the last.
+        The name is everything after the third `::`, because names may themselves contain `::`.
+        """
+        parts = urn.split("::", 3)
+        if len(parts) != 4 or not parts[0].startswith("urn:pulumi:") or not parts[3]:
+            raise ValueError(f"not a Pulumi URN: {urn!r}")
+        return cls(
+            stack=parts[0].removeprefix("urn:pulumi:"),
+            project=parts[1],
+            type=parts[2].rsplit("$", 1)[-1],
+            name=parts[3],
+        )

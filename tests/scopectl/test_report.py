@@ -1,0 +1,393 @@
+"""`scopectl report` on preview documents of every step kind, as a reviewer reads them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scopectl.__main__ import main
+from tests.scopectl import previews as pv
+
+ROOT = Path(__file__).resolve().parents[2]
+
+JUSTIFIED_WRITE = {"justification": "creates and updates users (CHG-1234)", "expires": "2027-06-30"}
+
+
+def run_report(tmp_path: Path, document: dict | str, *args: str, capsys) -> tuple[int, str, str]:
+    path = tmp_path / "preview.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    code = main(["report", str(path), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def report_json(tmp_path: Path, document: dict, capsys) -> tuple[int, dict]:
+    code, out, _ = run_report(tmp_path, document, "--format", "json", capsys=capsys)
+    return code, json.loads(out)
+
+
+def new_client_steps(key: str, scopes: dict) -> list[dict]:
+    return [
+        pv.step("create", pv.API_CLIENT, key, new=pv.client_state(key)),
+        pv.step(
+            "create",
+            pv.SCOPE_ASSIGNMENT,
+            f"{key}-scopes",
+            new=pv.scopes_state(key, scopes, client_id=pv.UNKNOWN),
+        ),
+        pv.step(
+            "create",
+            pv.CLIENT_SECRET,
+            f"{key}-secret",
+            new=pv.secret_state(key, rotation="schedule:2026-10-01"),
+        ),
+    ]
+
+
+# -- step kinds ------------------------------------------------------------------------------------
+
+
+def test_created_client_lists_its_scopes_with_write_scope_highlighted_and_justified(tmp_path, capsys):
+    document = pv.digest(new_client_steps("directory-sync", {"scim:read": {}, "scim:write": JUSTIFIED_WRITE}))
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 2
+    assert "**`directory-sync`** — **created**" in out
+    assert "- granted `scim:read`\n" in out
+    assert (
+        "- granted **`scim:write`** ⚠️ write/admin — justification: creates and updates users (CHG-1234)"
+        in out
+    )
+    assert "expires 2027-06-30" in out
+    assert "- secret created" in out
+
+
+def test_write_scope_without_justification_is_called_out(tmp_path, capsys):
+    document = pv.digest(new_client_steps("reporting", {"scim:write": {}}))
+
+    _, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert "**`scim:write`** ⚠️ write/admin — justification: **none**" in out
+
+
+def test_update_shows_only_scopes_granted_revoked_and_edited(tmp_path, capsys):
+    old = pv.scopes_state(
+        "sync", {"scim:read": {}, "connector:read": {}, "scim:write": {"justification": "old"}}
+    )
+    new = pv.scopes_state(
+        "sync", {"scim:read": {}, "scim:write": {"justification": "CHG-9"}, "connector:write": {}}
+    )
+    document = pv.digest(
+        [
+            pv.step(
+                "update",
+                pv.SCOPE_ASSIGNMENT,
+                "sync-scopes",
+                old,
+                new,
+                diff_reasons=["scopes"],
+                detailed_diff={
+                    'scopes["connector:read"]': {"kind": "delete", "inputDiff": True},
+                    'scopes["connector:write"]': {"kind": "add", "inputDiff": True},
+                    'scopes["scim:write"].justification': {"kind": "update", "inputDiff": True},
+                },
+            )
+        ],
+        same=3,
+    )
+
+    code, report = report_json(tmp_path, document, capsys)
+
+    assert code == 2
+    [client] = report["clients"]
+    assert client["key"] == "sync"  # found through the dependency on the unchanged ApiClient
+    assert client["lifecycle"] == "unchanged"
+    assert [g["scope"] for g in client["scopes_granted"]] == ["connector:write"]
+    assert client["scopes_granted"][0]["privileged"] is True
+    assert [g["scope"] for g in client["scopes_revoked"]] == ["connector:read"]
+    assert [(g["scope"], g["justification"]) for g in client["scopes_amended"]] == [("scim:write", "CHG-9")]
+    assert client["secret"] is None
+
+
+def test_client_settings_update_lists_changed_fields(tmp_path, capsys):
+    old = pv.client_state("sync", client_id="cid-sync")
+    new = pv.client_state("sync", client_id="cid-sync", enabled=False, access_token_lifetime=900)
+    document = pv.digest([pv.step("update", pv.API_CLIENT, "sync", old, new, diff_reasons=["enabled"])])
+
+    _, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert "**`sync`** — updated" in out
+    assert "- `enabled`: true → false" in out
+    assert "- `access_token_lifetime`: 3600 → 900" in out
+    assert "`description`" not in out
+
+
+def test_replacement_triple_counts_once_with_schedule_reason(tmp_path, capsys):
+    old = pv.secret_state("sync", rotation="schedule:2026-07-03")
+    new = pv.secret_state("sync", rotation="schedule:2026-10-01")
+    document = pv.digest(pv.replacement(pv.CLIENT_SECRET, "sync-secret", old, new, ["rotation"]))
+
+    code, report = report_json(tmp_path, document, capsys)
+
+    assert code == 2
+    assert len(report["clients"]) == 1
+    secret = report["clients"][0]["secret"]
+    assert secret["action"] == "rotate"
+    assert secret["reasons"] == ["schedule"]
+    assert secret["details"] == ["scheduled rotation: new period from 2026-10-01"]
+    assert report["summary"]["secrets_rotating"] == 1
+
+
+def test_manual_rotation_is_told_apart_from_schedule(tmp_path, capsys):
+    old = pv.secret_state("sync", rotation="schedule:2026-10-01")
+    new = pv.secret_state("sync", rotation="schedule:2026-10-01 manual:incident INC-42 leaked in a log")
+    document = pv.digest(pv.replacement(pv.CLIENT_SECRET, "sync-secret", old, new, ["rotation"]))
+
+    _, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert "- secret **rotates** (manual): manual rotation: incident INC-42 leaked in a log" in out
+    assert "schedule" not in out.split("rotates")[1].split("\n")[0].replace("schedule:", "")
+
+
+def test_rotation_due_by_expiry_names_the_expiry_date(tmp_path, capsys):
+    old = pv.secret_state("sync", rotation="schedule:2026-10-01", expires_at="2026-11-30T00:00:00Z")
+    new = pv.secret_state("sync", rotation="schedule:2026-10-01")
+    document = pv.digest(pv.replacement(pv.CLIENT_SECRET, "sync-secret", old, new, ["expires_at"]))
+
+    _, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert "- secret **rotates** (expiry): the current secret expires 2026-11-30T00:00:00Z" in out
+
+
+def test_deleted_client_revokes_its_scopes_and_secret(tmp_path, capsys):
+    document = pv.digest(
+        [
+            pv.step("delete", pv.CLIENT_SECRET, "old-secret", pv.secret_state("old")),
+            pv.step("delete", pv.SCOPE_ASSIGNMENT, "old-scopes", pv.scopes_state("old", {"ziam:admin": {}})),
+            pv.step("delete", pv.API_CLIENT, "old", pv.client_state("old", client_id="cid-old")),
+        ]
+    )
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 2
+    assert "**`old`** — **deleted**" in out
+    assert "- revoked **`ziam:admin`** ⚠️ write/admin" in out
+    assert "- secret revoked" in out
+
+
+def test_group_members_joining_and_leaving(tmp_path, capsys):
+    old = pv.group_state("contractors", ["ann@contractor.example", "bob@contractor.example"])
+    new = pv.group_state("contractors", ["bob@contractor.example", "cy@contractor.example"])
+    document = pv.digest(
+        [pv.step("update", pv.SCIM_GROUP, "contractors", old, new, diff_reasons=["members"])]
+    )
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 2
+    assert "- 1 joining: `cy@contractor.example`" in out
+    assert "- 1 leaving: `ann@contractor.example`" in out
+    assert "bob@contractor.example" not in out  # unchanged members are not listed
+
+
+def test_users_activated_and_deactivated(tmp_path, capsys):
+    document = pv.digest(
+        [
+            pv.step(
+                "update",
+                pv.SCIM_USER,
+                "ann",
+                pv.user_state("ann", "ann@x.example"),
+                pv.user_state("ann", "ann@x.example", active=False),
+            ),
+            pv.step(
+                "update",
+                pv.SCIM_USER,
+                "bob",
+                pv.user_state("bob", "bob@x.example", active=False),
+                pv.user_state("bob", "bob@x.example"),
+            ),
+            pv.step("delete", pv.SCIM_USER, "cy", pv.user_state("cy", "cy@x.example")),
+        ]
+    )
+
+    _, report = report_json(tmp_path, document, capsys)
+
+    by_key = {u["key"]: u for u in report["users"]}
+    assert by_key["ann"]["activation"] == "deactivated"
+    assert by_key["bob"]["activation"] == "activated"
+    assert (by_key["cy"]["lifecycle"], by_key["cy"]["activation"]) == ("deleted", "deactivated")
+
+
+def test_only_same_steps_means_no_changes_and_exit_zero(tmp_path, capsys):
+    client = pv.client_state("sync", client_id="cid-sync")
+    document = pv.digest([pv.step("same", pv.API_CLIENT, "sync", client, client)])
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 0
+    assert "**No changes.**" in out
+
+
+def test_empty_preview_of_an_unchanged_stack_exits_zero(tmp_path, capsys):
+    document = {"steps": None, "changeSummary": {"same": 9}, "diagnostics": []}
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 0
+    assert "**No changes.**" in out
+
+
+def test_preview_errors_are_shown(tmp_path, capsys):
+    document = pv.digest(
+        [], diagnostics=[{"urn": "", "message": "error: preview failed: bad scope", "severity": "error"}]
+    )
+
+    _, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert "#### Preview errors" in out
+    assert "preview failed: bad scope" in out
+
+
+# -- secrets and states --------------------------------------------------------------------------------
+
+
+def test_never_prints_secret_values_or_whole_states(tmp_path, capsys):
+    old = pv.secret_state("sync", rotation="schedule:2026-07-03")
+    new = pv.secret_state("sync", rotation="schedule:2026-10-01")
+    # A preview holds "[secret]" in place of every secret; plant real-looking values in fields the
+    # report must never read, as an engine bug or a hand-edited file might, to prove they stay out.
+    old["outputs"]["value"] = "zs-LEAKED-SECRET-VALUE-1"
+    old["outputs"]["__provider"] = "gASVLEAKED-PICKLE"
+    steps = pv.replacement(pv.CLIENT_SECRET, "sync-secret", old, new, ["rotation"])
+    steps += new_client_steps("reporting", {"scim:read": {}})
+    document = pv.digest(steps)
+
+    for fmt in ("markdown", "json"):
+        _, out, _ = run_report(tmp_path, document, "--format", fmt, capsys=capsys)
+        assert "LEAKED" not in out
+        assert "[secret]" not in out
+        assert "__provider" not in out
+        assert "secret_id" not in out and "sec-sync" not in out
+
+
+def test_secret_scope_map_is_reported_as_hidden_not_printed(tmp_path, capsys):
+    old = pv.scopes_state("sync", {"scim:read": {}})
+    new = pv.scopes_state("sync", {})
+    new["inputs"]["scopes"] = pv.SECRET
+    document = pv.digest([pv.step("update", pv.SCOPE_ASSIGNMENT, "sync-scopes", old, new)])
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 2
+    assert "scopes change (the preview hides the values" in out
+
+
+# -- size ------------------------------------------------------------------------------------------
+
+
+def test_three_hundred_changed_clients_fit_one_pr_comment_and_say_what_was_cut(tmp_path, capsys):
+    steps = []
+    for index in range(300):
+        key = f"integration-{index:03d}"
+        scopes = {"scim:write": {"justification": f"ticket CHG-{index:05d} " + "x" * 120}, "scim:read": {}}
+        scopes |= {f"Role:API_Role{n:02d}": {} for n in range(6)}
+        steps += new_client_steps(key, scopes)
+    document = pv.digest(steps)
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+    _, full = report_json(tmp_path, document, capsys)
+
+    assert code == 2
+    assert len(out) <= 60_000
+    shown = out.count(" — **created**")
+    assert 0 < shown < 300
+    assert f"**Cut to fit a PR comment:** {300 - shown} of 300 clients not shown." in out
+    assert "--format json" in out
+    assert len(full["clients"]) == 300  # JSON is never cut
+
+
+def test_max_chars_bounds_the_markdown(tmp_path, capsys):
+    steps = [s for i in range(40) for s in new_client_steps(f"c{i}", {"scim:read": {}})]
+
+    _, out, _ = run_report(tmp_path, pv.digest(steps), "--max-chars", "3000", capsys=capsys)
+
+    assert len(out) <= 3000
+    assert "of 40 clients not shown" in out
+
+
+def test_huge_group_change_lists_a_bounded_number_of_members(tmp_path, capsys):
+    old = pv.group_state("all-staff", [])
+    new = pv.group_state("all-staff", [f"user{n:05d}@example.com" for n in range(5000)])
+    document = pv.digest([pv.step("update", pv.SCIM_GROUP, "all-staff", old, new)])
+
+    _, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert "- 5000 joining: " in out
+    assert "… and 4950 more" in out
+    assert len(out) < 10_000
+
+
+# -- malformed input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty input"),
+        ("{not json", "not JSON (line 1, column 2"),
+        ("[1, 2]", "not a Pulumi preview document: the top level is a list"),
+        ('{"deployment": {}}', "no 'steps' key (this looks like a stack export or state file)"),
+        ('{"steps": {}}', "'steps' is an object, expected a list"),
+        ('{"steps": [{"op": "create"}]}', "steps[0].urn is missing"),
+        ('{"steps": [{"op": "create", "urn": "abc"}]}', "steps[0].urn: not a Pulumi URN"),
+        (
+            '{"steps": [{"op": "create", "urn": "urn:pulumi:dev::p::t::n", "newState": {"inputs": []}}]}',
+            "steps[0].newState.inputs is a list, expected an object",
+        ),
+    ],
+)
+def test_malformed_input_is_an_error_naming_what_is_wrong(tmp_path, capsys, content, message):
+    code, out, err = run_report(tmp_path, content, capsys=capsys)
+
+    assert code == 1
+    assert out == ""
+    assert message in err
+    assert err.startswith("scopectl report: error: ")
+
+
+def test_missing_file_is_an_error(tmp_path, capsys):
+    code = main(["report", str(tmp_path / "nope.json")])
+
+    assert code == 1
+    assert "nope.json: no such file" in capsys.readouterr().err
+
+
+def test_cli_reads_stdin_and_exits_two_on_changes():
+    document = pv.digest(new_client_steps("sync", {"scim:read": {}}))
+    result = subprocess.run(
+        [sys.executable, "-m", "scopectl", "report", "-"],
+        input=json.dumps(document),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "**`sync`** — **created**" in result.stdout
+
+
+def test_usage_errors_exit_one_not_two():
+    result = subprocess.run(
+        [sys.executable, "-m", "scopectl", "report"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+
+    assert result.returncode == 1
+    assert "PREVIEW_JSON" in result.stderr
