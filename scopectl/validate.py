@@ -1,10 +1,84 @@
-"""PROVISIONAL stub."""
+"""`scopectl validate --stack NAME`: check a stack's access model, for editors and pre-commit hooks.
+
+Prints every problem with its exact path (`clients.reporting.scopes["scim:wrte"]: unknown scope
+...`), all at once, and exits 1; prints a one-line summary and exits 0 when the model is valid. It
+uses the same `access_model.validate` the program runs, so "valid here" means "the program accepts it".
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from access_model import desired_state, parse, validate
+from scopectl.errors import EXIT_ERROR, EXIT_OK
+from scopectl.markdown import plural
+from scopectl.stack import find_project_dir, locate, read_access
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("validate")
-    parser.set_defaults(run=lambda args: 1)
+    parser = subparsers.add_parser(
+        "validate",
+        help="check Pulumi.<stack>.yaml's access model; print every error with its path",
+        description=(
+            "Validate the access model (scope-manager:access) in Pulumi.<stack>.yaml against the schema "
+            "and the model's own rules, printing every problem with its exact path. "
+            "Exit status: 0 valid, 1 invalid or unreadable."
+        ),
+    )
+    add_stack_arguments(parser)
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or JSON for editors"
+    )
+    parser.set_defaults(run=run)
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """--stack / --stack-file / --cwd, shared by the commands that read a stack file."""
+    parser.add_argument("--stack", "-s", metavar="NAME", help="stack name; reads Pulumi.NAME.yaml")
+    parser.add_argument("--stack-file", type=Path, metavar="FILE", help="read this stack file instead")
+    parser.add_argument(
+        "--cwd",
+        "-C",
+        type=Path,
+        metavar="DIR",
+        help="project directory (default: the nearest directory holding Pulumi.yaml)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    project = find_project_dir(args.cwd) if args.cwd else None
+    stack_file = locate(args.stack, args.stack_file, project)
+    raw = read_access(stack_file)
+    errors = validate(raw)
+    source = str(stack_file.path)
+
+    if args.format == "json":
+        payload = {
+            "file": source,
+            "valid": not errors,
+            "errors": [{"path": e.path, "message": e.message} for e in errors],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return EXIT_ERROR if errors else EXIT_OK
+
+    if errors:
+        for error in errors:
+            print(f"{source}: {error.path}: {error.message}")
+        print(
+            f"{source}: {plural(len(errors), 'problem')}; the program would declare nothing", file=sys.stderr
+        )
+        return EXIT_ERROR
+
+    model = parse(raw, source=source)
+    state = desired_state(model, dt.date.today())
+    for warning in state.warnings:
+        print(f"{source}: warning: {warning}", file=sys.stderr)
+    print(
+        f"{source}: valid ({plural(len(model.clients), 'client')}, {plural(len(model.groups), 'group')}, "
+        f"{plural(len(model.users), 'user')})"
+    )
+    return EXIT_OK

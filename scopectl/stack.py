@@ -1,0 +1,114 @@
+"""Find and read a stack's `Pulumi.<stack>.yaml` the way the Pulumi CLI would, without the CLI.
+
+The CLI looks for `Pulumi.yaml` in the working directory and its parents, and keeps stack files
+beside it (or in the project's `stackConfigDir`). A stack may be named `org/project/dev`; its file
+is still `Pulumi.dev.yaml`. Every failure becomes a ScopectlError that says where it looked and
+which stacks it did find, so a typo in a stack name is a one-look fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from access_model import AccessModel, InvalidModelError, load_yaml, parse, read_stack_access
+from scopectl.errors import ScopectlError
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+
+
+@dataclass(frozen=True)
+class StackFile:
+    name: str
+    path: Path
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The nearest directory at or above `start` (default: cwd) holding Pulumi.yaml; else `start`."""
+    origin = (start or Path.cwd()).resolve()
+    for directory in (origin, *origin.parents):
+        if any((directory / name).is_file() for name in PROJECT_FILES):
+            return directory
+    return origin
+
+
+def stack_config_dir(project_dir: Path) -> Path:
+    """Where stack files live: the project's `stackConfigDir` if it sets one, else the project dir."""
+    for name in PROJECT_FILES:
+        project_file = project_dir / name
+        if project_file.is_file():
+            try:
+                document = load_yaml(project_file.read_text(encoding="utf-8"), str(project_file))
+            except InvalidModelError as exc:
+                raise ScopectlError(str(exc)) from None
+            configured = document.get("stackConfigDir") if isinstance(document, dict) else None
+            if isinstance(configured, str) and configured:
+                return (project_dir / configured).resolve()
+    return project_dir
+
+
+def list_stacks(project_dir: Path) -> list[StackFile]:
+    directory = stack_config_dir(project_dir)
+    found: dict[str, StackFile] = {}
+    for pattern in ("Pulumi.*.yaml", "Pulumi.*.yml"):
+        for path in sorted(directory.glob(pattern)):
+            name = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+            if name and path.is_file():
+                found.setdefault(name, StackFile(name, path))
+    return [found[name] for name in sorted(found)]
+
+
+def locate(stack: str | None, stack_file: Path | None, project_dir: Path | None = None) -> StackFile:
+    """Resolve `--stack NAME` or `--stack-file PATH` to an existing stack file."""
+    if stack_file is not None:
+        if not stack_file.is_file():
+            raise ScopectlError(f"--stack-file {stack_file}: no such file")
+        name = stack_file.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+        return StackFile(name or stack_file.stem, stack_file)
+    if not stack:
+        raise ScopectlError("name a stack with --stack NAME (or a file with --stack-file PATH)")
+    short = stack.rsplit("/", 1)[-1]  # org/project/dev -> dev
+    project = project_dir or find_project_dir()
+    stacks = list_stacks(project)
+    for candidate in stacks:
+        if candidate.name == short:
+            return candidate
+    where = stack_config_dir(project)
+    if stacks:
+        names = ", ".join(s.name for s in stacks)
+        raise ScopectlError(f"--stack {stack}: no Pulumi.{short}.yaml in {where}; stacks found: {names}")
+    raise ScopectlError(
+        f"--stack {stack}: no Pulumi.{short}.yaml in {where}, and no stack files at all there; "
+        "run scopectl from the project directory (the one holding Pulumi.yaml) or pass --cwd"
+    )
+
+
+def read_config(stack_file: StackFile) -> dict[str, Any]:
+    """The stack file's whole `config:` mapping (encrypted `secure:` values stay encrypted)."""
+    try:
+        document = load_yaml(stack_file.path.read_text(encoding="utf-8"), str(stack_file.path))
+    except InvalidModelError as exc:
+        raise ScopectlError(str(exc)) from None
+    except OSError as exc:
+        raise ScopectlError(f"{stack_file.path}: cannot read ({exc.strerror})") from None
+    config = document.get("config") if isinstance(document, dict) else None
+    return config if isinstance(config, dict) else {}
+
+
+def read_access(stack_file: StackFile) -> Any:
+    """The raw `scope-manager:access` value; ScopectlError for an unreadable or model-less file."""
+    try:
+        return read_stack_access(stack_file.path)
+    except InvalidModelError as exc:
+        raise ScopectlError(str(exc)) from None
+    except OSError as exc:
+        raise ScopectlError(f"{stack_file.path}: cannot read ({exc.strerror})") from None
+
+
+def load_model(stack_file: StackFile) -> AccessModel:
+    """The validated access model; every problem is listed in the error when it is invalid."""
+    try:
+        return parse(read_access(stack_file), source=f"{stack_file.path} (scope-manager:access)")
+    except InvalidModelError as exc:
+        raise ScopectlError(str(exc)) from None

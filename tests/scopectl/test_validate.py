@@ -1,0 +1,147 @@
+"""`scopectl validate`: every problem with its path, clear errors for missing files and wrong stacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scopectl.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+VALID_MODEL = {
+    "catalog": ["scim:read", "scim:write"],
+    "clients": {
+        "reporting": {
+            "description": "Nightly report",
+            "owner": "security@example.com",
+            "purpose": "reporting",
+            "scopes": {"scim:read": {}},
+        }
+    },
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    return tmp_path
+
+
+def write_stack(project: Path, name: str, access: object) -> Path:
+    path = project / f"Pulumi.{name}.yaml"
+    path.write_text(yaml.safe_dump({"config": {"scope-manager:access": access}}, sort_keys=False))
+    return path
+
+
+def test_valid_model_exits_zero_with_a_summary(project, capsys):
+    write_stack(project, "dev", VALID_MODEL)
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    assert code == 0
+    assert "Pulumi.dev.yaml: valid (1 client, 0 groups, 0 users)" in capsys.readouterr().out
+
+
+def test_every_problem_is_printed_with_its_path(project, capsys):
+    model = json.loads(json.dumps(VALID_MODEL))
+    model["clients"]["reporting"]["scopes"] = {"scim:wrte": {}}
+    model["clients"]["reporting"]["purpose"] = "reportin"
+    model["clients"]["reporting"]["colour"] = "blue"
+    write_stack(project, "dev", model)
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+    out = capsys.readouterr().out
+
+    assert code == 1
+    lines = out.splitlines()
+    assert any('clients.reporting.scopes["scim:wrte"]: ' in line and "scim:write" in line for line in lines)
+    assert any("clients.reporting.purpose: " in line for line in lines)
+    assert any("clients.reporting.colour: unknown key" in line for line in lines)
+    assert all(line.startswith(str(project / "Pulumi.dev.yaml") + ": ") for line in lines)
+
+
+def test_json_format_lists_errors_for_editors(project, capsys):
+    write_stack(project, "dev", {"clients": {"x": {"scopes": []}}})
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project), "--format", "json"])
+    payload = json.loads(capsys.readouterr().out)
+
+    assert code == 1
+    assert payload["valid"] is False
+    assert {"path", "message"} <= set(payload["errors"][0])
+    assert any(e["path"] == "clients.x.scopes" for e in payload["errors"])
+
+
+def test_wrong_stack_name_lists_the_stacks_found(project, capsys):
+    write_stack(project, "dev", VALID_MODEL)
+    write_stack(project, "staging", VALID_MODEL)
+
+    code = main(["validate", "--stack", "prod", "--cwd", str(project)])
+    err = capsys.readouterr().err
+
+    assert code == 1
+    assert "no Pulumi.prod.yaml" in err
+    assert "stacks found: dev, staging" in err
+
+
+def test_fully_qualified_stack_name_uses_its_last_part(project, capsys):
+    write_stack(project, "dev", VALID_MODEL)
+
+    assert main(["validate", "--stack", "acme/scope-manager/dev", "--cwd", str(project)]) == 0
+
+
+def test_no_stack_files_at_all_says_where_it_looked(tmp_path, capsys):
+    code = main(["validate", "--stack", "dev", "--cwd", str(tmp_path)])
+
+    assert code == 1
+    assert "no stack files at all" in capsys.readouterr().err
+
+
+def test_missing_stack_file_path_is_an_error(tmp_path, capsys):
+    code = main(["validate", "--stack-file", str(tmp_path / "Pulumi.none.yaml")])
+
+    assert code == 1
+    assert "Pulumi.none.yaml: no such file" in capsys.readouterr().err
+
+
+def test_stack_file_without_an_access_model_is_an_error(project, capsys):
+    (project / "Pulumi.dev.yaml").write_text("config:\n  scope-manager:apiUrl: http://127.0.0.1:1\n")
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    assert code == 1
+    assert "declares no access model" in capsys.readouterr().err
+
+
+def test_yaml_syntax_error_names_line_and_column(project, capsys):
+    (project / "Pulumi.dev.yaml").write_text("config:\n  scope-manager:access: [unclosed\n")
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    assert code == 1
+    assert "YAML syntax error" in capsys.readouterr().err
+
+
+def test_stack_config_dir_from_the_project_file_is_honoured(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks").mkdir()
+    write_stack(tmp_path / "stacks", "dev", VALID_MODEL)
+
+    assert main(["validate", "--stack", "dev", "--cwd", str(tmp_path)]) == 0
+
+
+def test_project_dir_is_found_from_a_subdirectory(project, capsys, monkeypatch):
+    write_stack(project, "dev", VALID_MODEL)
+    sub = project / "docs" / "deep"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+
+    assert main(["validate", "--stack", "dev"]) == 0
+
+
+def test_the_repository_dev_stack_is_valid(capsys):
+    assert main(["validate", "--stack", "dev", "--cwd", str(ROOT)]) == 0
