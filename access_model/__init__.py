@@ -1,0 +1,58 @@
+"""The access model: what a platform engineer edits in `Pulumi.<stack>.yaml` under `scope-manager:access`.
+
+    load_stack(path) -> AccessModel          # read + validate a stack file (raises InvalidModelError)
+    validate(raw) -> list[ModelError]        # every problem at once, each with its exact path
+    parse(raw) -> AccessModel                # validate + build (raises InvalidModelError)
+    desired_state(model, today) -> DesiredState   # expired grants dropped, rotation values derived
+
+The program, the policy pack's tests and scopectl all go through these functions, so a model means the
+same thing everywhere.
+"""
+
+from access_model.desired import (
+    WARN_WITHIN_DAYS,
+    DesiredClient,
+    DesiredGroup,
+    DesiredSecret,
+    DesiredState,
+    DesiredUser,
+    desired_state,
+)
+from access_model.errors import InvalidModelError, ModelError
+from access_model.loading import ACCESS_KEY, load_pulumi_config, load_stack, load_yaml, read_stack_access
+from access_model.model import AccessModel, Client, Grant, Group, Member, SecretPolicy, User, parse
+from access_model.paths import format_path
+from access_model.rotation import ROTATION_ANCHOR, next_rotation, period_start, rotation_value
+from access_model.validation import schema, validate
+
+__all__ = [
+    "ACCESS_KEY",
+    "ROTATION_ANCHOR",
+    "WARN_WITHIN_DAYS",
+    "AccessModel",
+    "Client",
+    "DesiredClient",
+    "DesiredGroup",
+    "DesiredSecret",
+    "DesiredState",
+    "DesiredUser",
+    "Grant",
+    "Group",
+    "InvalidModelError",
+    "Member",
+    "ModelError",
+    "SecretPolicy",
+    "User",
+    "desired_state",
+    "format_path",
+    "load_pulumi_config",
+    "load_stack",
+    "load_yaml",
+    "next_rotation",
+    "parse",
+    "period_start",
+    "read_stack_access",
+    "rotation_value",
+    "schema",
+    "validate",
+]

@@ -1,0 +1,185 @@
+"""From the access model to what the program declares, as of a given day.
+
+Time-bound grants are evaluated here, once: a scope, group membership or user whose `expires` date
+has passed is left out (or, for a user, declared inactive), so the next scheduled preview plans the
+revocation; one that expires within `WARN_WITHIN_DAYS` produces a warning. Expiry dates are inclusive:
+a grant that expires on 2026-06-30 is still declared on that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from access_model.model import AccessModel, Client, Group, User
+from access_model.paths import format_path
+from access_model.rotation import rotation_value
+
+WARN_WITHIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DesiredSecret:
+    lifetime_days: int
+    renew_before_days: int
+    rotation: str
+
+
+@dataclass(frozen=True)
+class DesiredClient:
+    """One API client with its complete live scope set and its secret."""
+
+    key: str
+    name: str
+    description: str | None
+    owner: str | None
+    purpose: str | None
+    enabled: bool
+    access_token_lifetime: int
+    adopt: bool
+    scopes: dict[str, dict[str, str]]
+    secret: DesiredSecret
+
+
+@dataclass(frozen=True)
+class DesiredGroup:
+    key: str
+    display_name: str
+    members: tuple[str, ...]
+    exclusive: bool
+    external_id: str | None
+    adopt: bool
+
+
+@dataclass(frozen=True)
+class DesiredUser:
+    key: str
+    user_name: str
+    given_name: str | None
+    family_name: str | None
+    emails: tuple[str, ...]
+    active: bool
+    external_id: str | None
+    on_delete: str
+    adopt: bool
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """What the program declares. `warnings` are grants about to expire; `expired` names each grant
+    left out because its date has passed (the program logs both; neither is an error)."""
+
+    today: dt.date
+    clients: dict[str, DesiredClient]
+    groups: dict[str, DesiredGroup]
+    users: dict[str, DesiredUser]
+    warnings: tuple[str, ...]
+    expired: tuple[str, ...]
+
+
+class _Clock:
+    """Collects warnings and expiries while the state is derived, against one fixed `today`."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self.warnings: list[str] = []
+        self.expired: list[str] = []
+
+    def still_valid(
+        self,
+        expires: dt.date | None,
+        path: tuple[str | int, ...],
+        what: str,
+        consequence: str = "left out, so the next run revokes it",
+    ) -> bool:
+        if expires is None:
+            return True
+        where = format_path(path)
+        days_left = (expires - self.today).days
+        if days_left < 0:
+            self.expired.append(f"{where}: {what} expired on {expires.isoformat()}; {consequence}")
+            return False
+        if days_left <= WARN_WITHIN_DAYS:
+            when = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
+            self.warnings.append(f"{where}: {what} expires {when} ({expires.isoformat()})")
+        return True
+
+
+def desired_state(model: AccessModel, today: dt.date) -> DesiredState:
+    """Everything the program should declare on `today` (injectable, so tests and rehearsals can ask
+    "what would the run on 2027-01-01 do?")."""
+    clock = _Clock(today)
+    return DesiredState(
+        today=today,
+        clients={key: _client(c, clock) for key, c in model.clients.items()},
+        groups={key: _group(g, clock) for key, g in model.groups.items()},
+        users={key: _user(u, clock) for key, u in model.users.items()},
+        warnings=tuple(clock.warnings),
+        expired=tuple(clock.expired),
+    )
+
+
+def _client(client: Client, clock: _Clock) -> DesiredClient:
+    scopes: dict[str, dict[str, str]] = {}
+    for scope, grant in sorted(client.scopes.items()):
+        if not clock.still_valid(grant.expires, ("clients", client.key, "scopes", scope), "grant"):
+            continue
+        metadata: dict[str, Any] = {}
+        if grant.justification:
+            metadata["justification"] = grant.justification
+        if grant.expires:
+            metadata["expires"] = grant.expires.isoformat()
+        scopes[scope] = metadata
+    secret = client.secret
+    return DesiredClient(
+        key=client.key,
+        name=client.name,
+        description=client.description,
+        owner=client.owner,
+        purpose=client.purpose,
+        enabled=client.enabled,
+        access_token_lifetime=client.access_token_lifetime,
+        adopt=client.adopt,
+        scopes=scopes,
+        secret=DesiredSecret(
+            lifetime_days=secret.lifetime_days,
+            renew_before_days=secret.renew_before_days,
+            rotation=rotation_value(clock.today, secret.rotate_every_days, secret.rotation),
+        ),
+    )
+
+
+def _group(group: Group, clock: _Clock) -> DesiredGroup:
+    members = [
+        m.user_name
+        for index, m in enumerate(group.members)
+        if clock.still_valid(
+            m.expires, ("groups", group.key, "members", index), f"membership of {m.user_name}"
+        )
+    ]
+    return DesiredGroup(
+        key=group.key,
+        display_name=group.display_name,
+        members=tuple(sorted(members)),
+        exclusive=group.exclusive,
+        external_id=group.external_id,
+        adopt=group.adopt,
+    )
+
+
+def _user(user: User, clock: _Clock) -> DesiredUser:
+    active = user.active and clock.still_valid(
+        user.expires, ("users", user.key, "expires"), "user access", "the user is declared inactive"
+    )
+    return DesiredUser(
+        key=user.key,
+        user_name=user.user_name,
+        given_name=user.given_name,
+        family_name=user.family_name,
+        emails=user.emails,
+        active=active,
+        external_id=user.external_id,
+        on_delete=user.on_delete,
+        adopt=user.adopt,
+    )

@@ -1,0 +1,62 @@
+"""Reading the access model from a stack file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from access_model import InvalidModelError, load_stack, read_stack_access
+from tests.access_model.conftest import ROOT
+
+
+def test_dev_stack_loads() -> None:
+    model = load_stack(ROOT / "Pulumi.dev.yaml")
+    assert set(model.clients) == {"directory-sync", "reporting"}
+    assert set(model.clients["directory-sync"].scopes) == {
+        "scim:read",
+        "scim:write",
+        "sync:profile:read",
+        "connector:read",
+        "connector:write",
+    }
+    assert set(model.clients["reporting"].scopes) == {"scim:read"}
+    assert model.groups["quarantine"].members == () and model.groups["quarantine"].exclusive is True
+    assert [m.user_name for m in model.groups["contractors"].members] == [
+        "ann.lee@contractor.example",
+        "raj.patel@contractor.example",
+    ]
+    assert all(m.expires is not None for m in model.groups["contractors"].members)
+
+
+def test_stack_file_without_access_model(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.empty.yaml"
+    stack.write_text("config:\n  scope-manager:tokenUrl: http://127.0.0.1:1/token\n")
+    with pytest.raises(InvalidModelError) as raised:
+        read_stack_access(stack)
+    assert raised.value.errors[0].path == "config['scope-manager:access']"
+    assert str(stack) in str(raised.value)
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.broken.yaml"
+    stack.write_text("config:\n  scope-manager:access:\n    clients: {a: [}\n")
+    with pytest.raises(InvalidModelError) as raised:
+        load_stack(stack)
+    assert raised.value.errors[0].path.startswith("line 3, column ")
+    assert "YAML syntax error" in raised.value.errors[0].message
+
+
+def test_invalid_stack_file_names_file_and_path(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text("config:\n  scope-manager:access:\n    clients: {reporting: {purpose: reportin}}\n")
+    with pytest.raises(InvalidModelError) as raised:
+        load_stack(stack)
+    message = str(raised.value)
+    assert message.startswith(f"{stack} (scope-manager:access) is invalid (1 problem):")
+    assert "clients.reporting.purpose: must be one of" in message
+
+
+def test_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_stack(tmp_path / "Pulumi.nope.yaml")
