@@ -1,0 +1,164 @@
+"""Tiny WSGI request/response helpers shared by the emulator's route modules.
+
+The emulator uses no web framework: the few things it needs (JSON bodies with size limits and precise
+errors, one error shape, header handling) live here so that every route answers bad input the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+MAX_JSON_BODY = 1024 * 1024  # 1 MiB: far above any admin API body, small enough to refuse abuse
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict, StartResponse], Iterable[bytes]]
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def __call__(self, start_response: StartResponse) -> list[bytes]:
+        headers = [*self.headers, ("Content-Length", str(len(self.body)))]
+        start_response(f"{self.status} {_REASONS.get(self.status, 'Status')}", headers)
+        return [self.body]
+
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def json_response(status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return Response(status, body, [("Content-Type", "application/json"), *headers])
+
+
+def empty_response(status: int = 204) -> Response:
+    return Response(status)
+
+
+class HttpError(Exception):
+    """An admin-API error; rendered as ``{"code": ..., "message": ...}`` (the documented shape)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = list(headers)
+
+    def response(self) -> Response:
+        return json_response(self.status, {"code": self.code, "message": self.message}, self.headers)
+
+
+def bad_request(message: str) -> HttpError:
+    return HttpError(400, "INVALID_INPUT", message)
+
+
+def not_found(message: str) -> HttpError:
+    return HttpError(404, "NOT_FOUND", message)
+
+
+class Request:
+    """Read-only view of a WSGI environ with bounded body reading."""
+
+    def __init__(self, environ: dict) -> None:
+        self.environ = environ
+        self.method: str = environ["REQUEST_METHOD"].upper()
+        self.path: str = environ.get("PATH_INFO", "") or "/"
+        self.query: dict[str, list[str]] = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        self._body: bytes | None = None
+
+    def header(self, name: str) -> str | None:
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            return self.environ.get(key)
+        return self.environ.get(f"HTTP_{key}")
+
+    def query_value(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def body(self, limit: int = MAX_JSON_BODY) -> bytes:
+        """The request body; 400 if it is larger than ``limit`` bytes."""
+        if self._body is None:
+            declared = self.environ.get("CONTENT_LENGTH") or ""
+            try:
+                length = int(declared) if declared else None
+            except ValueError:
+                raise bad_request(f"invalid Content-Length header {declared!r}") from None
+            if length is not None and length > limit:
+                raise HttpError(
+                    400, "BODY_TOO_LARGE", f"request body is {length} bytes; the limit is {limit}"
+                )
+            stream = self.environ["wsgi.input"]
+            data = stream.read(length) if length is not None else stream.read(limit + 1)
+            if len(data) > limit:
+                raise HttpError(400, "BODY_TOO_LARGE", f"request body exceeds the limit of {limit} bytes")
+            self._body = data
+        return self._body
+
+    def json_object(self, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+        """The body parsed as a JSON object; 400 naming the problem otherwise."""
+        raw = self.body(limit)
+        if not raw.strip():
+            raise bad_request("request body is empty; expected a JSON object")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise bad_request(f"request body is not UTF-8 (byte {exc.start})") from None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise bad_request(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        if not isinstance(value, dict):
+            raise bad_request(f"expected a JSON object at the top level, got {_json_type(value)}")
+        return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def json_type_name(value: Any) -> str:
+    """How a JSON value's type is named in error messages ("a string", "an array", ...)."""
+    return _json_type(value)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header, or None if absent or another scheme."""
+    value = request.header("Authorization") or ""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
