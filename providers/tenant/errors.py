@@ -1,0 +1,141 @@
+"""One exception hierarchy for everything that can go wrong talking to a tenant.
+
+Callers (providers, `scopectl audit`, `scopectl export`) catch `TenantError` to report any tenant
+problem, or a precise subclass to act on it (`NotFound` -> gone, `Conflict` -> name taken).
+Messages name the method and path, never a header, token or secret: server messages are passed
+through a `Redactor` before they get here (see `redact.py`).
+"""
+
+from __future__ import annotations
+
+
+class TenantError(Exception):
+    """Base of every error raised by `providers.tenant`."""
+
+
+class ConfigurationError(TenantError):
+    """Settings are missing or contradictory; `problems` lists each one with where to set it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"tenant settings are incomplete or contradictory:\n{lines}")
+
+
+class UnknownScope(TenantError):
+    """One or more scope names are not in the tenant's catalog; `unknown` maps each to close matches."""
+
+    def __init__(self, unknown: dict[str, list[str]]) -> None:
+        self.unknown = dict(unknown)
+        parts = []
+        for name, matches in self.unknown.items():
+            hint = f"; did you mean {' or '.join(matches)}?" if matches else ""
+            parts.append(f"unknown scope {name!r}{hint}")
+        super().__init__("; ".join(parts))
+
+    @property
+    def name(self) -> str:
+        """The first unknown name (the common single-name case)."""
+        return next(iter(self.unknown))
+
+    @property
+    def suggestions(self) -> list[str]:
+        return self.unknown[self.name]
+
+
+class AmbiguousMatch(TenantError):
+    """A lookup by name found several objects, so we refuse to guess which one is meant."""
+
+
+class ConnectionFailed(TenantError):
+    """The tenant could not be reached (or kept dropping the connection) within the retry budget."""
+
+    def __init__(self, method: str, path: str, message: str) -> None:
+        self.method, self.path, self.message = method, path, message
+        super().__init__(f"{method} {path}: {message}")
+
+
+class OutcomeUnknown(ConnectionFailed):
+    """A non-idempotent request may or may not have been applied (the response was lost).
+
+    Raised by the transport instead of blindly re-sending a create; the clients catch it and recover by
+    looking the object up (see `ZIdentityClient.create_client`, `ScimClient.create_user`).
+    """
+
+
+class ApiError(TenantError):
+    """The tenant answered with an error status."""
+
+    def __init__(
+        self,
+        status: int,
+        method: str,
+        path: str,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.path = path
+        self.message = message
+        self.code = code
+        self.retry_after = retry_after
+        code_part = f" [{code}]" if code else ""
+        super().__init__(f"{method} {path} -> {status}{code_part}: {message}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, method={self.method!r}, path={self.path!r})"
+
+
+class BadRequest(ApiError):
+    """400: the tenant rejected the request body or parameters."""
+
+
+class Unauthorized(ApiError):
+    """401: the credentials were rejected (after one token refresh)."""
+
+
+class Forbidden(ApiError):
+    """403: authenticated but not allowed (missing scope, or a read-only maintenance window)."""
+
+
+class NotFound(ApiError):
+    """404."""
+
+
+class Conflict(ApiError):
+    """409: e.g. a name or userName that is already taken."""
+
+
+class PreconditionFailed(ApiError):
+    """412: an If-Match version was stale (SCIM ETags)."""
+
+
+class RateLimited(ApiError):
+    """429 that did not clear within the retry budget; `retry_after` is the server's last hint."""
+
+
+class ServerError(ApiError):
+    """5xx that did not clear within the retry budget."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    412: PreconditionFailed,
+    429: RateLimited,
+}
+
+
+def error_class_for(status: int) -> type[ApiError]:
+    """The most precise `ApiError` subclass for an HTTP status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return ApiError

@@ -1,0 +1,241 @@
+"""One pooled HTTP client per tenant, with retries, pacing, 401 refresh and request counting.
+
+Everything the ZIdentity and SCIM clients send goes through `HttpTransport.request`, so retry rules,
+the shared rate limiter, the request counter and secret-free errors are implemented once.
+
+Retry rules:
+- 429, 502, 503, 504 and connection errors are retried with exponential backoff + jitter, honouring
+  the server's `Retry-After` (see `retry.py`), until `max_retry_wait` seconds of waiting are spent.
+- Non-idempotent requests (creates) are re-sent only when the server cannot have applied them: a
+  connect error, a 429 or a 503. A connection dropped after sending, a 502 or a 504 means the create
+  may have happened; the transport raises `OutcomeUnknown` and the client recovers by lookup.
+- A 401 makes the auth refresh its token once and the request is repeated.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import httpx
+
+from providers.tenant.errors import (
+    ApiError,
+    ConnectionFailed,
+    OutcomeUnknown,
+    RateLimited,
+    error_class_for,
+)
+from providers.tenant.ratelimit import RequestPacer
+from providers.tenant.redact import Redactor
+from providers.tenant.retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_seconds
+from providers.tenant.settings import TenantSettings
+
+log = logging.getLogger("providers.tenant")
+
+USER_AGENT = "scope-manager/0.1 (+https://github.com/pulumi/pulumi dynamic provider)"
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Raised before a single byte of the request reached the server: always safe to re-send.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_MESSAGE_KEYS = ("message", "detail", "reason", "error_description", "errorMessage", "error")
+_CODE_KEYS = ("code", "scimType", "id", "exception", "error")
+
+
+class Auth(Protocol):
+    """How a request is authenticated; implemented by `tokens.ClientCredentials` and `StaticBearer`."""
+
+    def headers(self) -> dict[str, str]: ...
+
+    def refresh_after_401(self, used: Mapping[str, str]) -> bool:
+        """Drop the credential that got a 401; True when a fresh one is worth one more try."""
+        ...
+
+
+class HttpTransport:
+    """Pooled `httpx.Client` (keep-alive, timeouts) + retry policy + pacer + request counter."""
+
+    def __init__(
+        self,
+        settings: TenantSettings,
+        redactor: Redactor,
+        *,
+        http_transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        max_connections: int = 32,
+    ) -> None:
+        self.redactor = redactor
+        self.policy = RetryPolicy(max_total_wait=settings.max_retry_wait)
+        self.pacer = RequestPacer(settings.rate_limit, sleep=sleep)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._count_lock = threading.Lock()
+        self._count = 0
+        self._counts_by_kind: dict[str, int] = {}
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=30.0,
+            ),
+            headers={"User-Agent": USER_AGENT},
+            transport=http_transport,
+            follow_redirects=False,
+        )
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far (every attempt: retries and token requests included)."""
+        return self._count
+
+    def count_of(self, kind: str) -> int:
+        """Requests sent for one kind (`token`, `zidentity`, `scim`)."""
+        return self._counts_by_kind.get(kind, 0)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        auth: Auth | None = None,
+        kind: str = "api",
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        ok_statuses: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
+        """Send with retries; return the response, or raise a `TenantError` subclass.
+
+        Statuses >= 400 raise (mapped by `errors.error_class_for`) unless listed in `ok_statuses`.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in _IDEMPOTENT_METHODS
+        path = httpx.URL(url).path
+        content = None
+        base_headers = dict(headers or {})
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            base_headers.setdefault("Content-Type", "application/json")
+        attempt = 0
+        waited = 0.0
+        refreshed = False
+        while True:
+            attempt += 1
+            self.pacer.acquire()
+            sent_headers = {**base_headers, **(auth.headers() if auth else {})}
+            self._bump(kind)
+            try:
+                response = self.client.request(
+                    method, url, params=params, content=content, data=form, headers=sent_headers
+                )
+            except httpx.TransportError as exc:
+                reason = f"{type(exc).__name__} (attempt {attempt})"
+                if not isinstance(exc, _NOT_SENT) and not idempotent:
+                    raise OutcomeUnknown(method, path, f"connection lost after sending: {reason}") from None
+                delay = self.policy.backoff(attempt, None, self._rng)
+                if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
+                    raise ConnectionFailed(
+                        method, path, f"gave up after {attempt} attempts over {waited:.1f}s: {reason}"
+                    ) from None
+                log.info("%s %s: %s; retrying in %.2fs", method, path, reason, delay)
+                self._sleep(delay)
+                waited += delay
+                continue
+
+            status = response.status_code
+            log.debug("%s %s -> %s (attempt %s)", method, path, status, attempt)
+            if status == 401 and auth is not None and not refreshed:
+                refreshed = True
+                if auth.refresh_after_401(sent_headers):
+                    continue
+            if status in RETRYABLE_STATUSES:
+                if not idempotent and status in (502, 504):
+                    raise OutcomeUnknown(
+                        method, path, f"gateway answered {status} after sending; outcome unknown"
+                    )
+                hint = retry_after_seconds(response)
+                if status == 429:
+                    self.pacer.pause_for(hint if hint is not None else 0.0)
+                delay = self.policy.backoff(attempt, hint, self._rng)
+                if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
+                    raise self._give_up(response, method, path, attempt, waited, hint)
+                log.info("%s %s -> %s; retrying in %.2fs (attempt %s)", method, path, status, delay, attempt)
+                response.close()
+                self._sleep(delay)
+                waited += delay
+                continue
+            if status >= 400 and status not in ok_statuses:
+                raise self.error_from(response, method, path)
+            return response
+
+    def _bump(self, kind: str) -> None:
+        with self._count_lock:
+            self._count += 1
+            self._counts_by_kind[kind] = self._counts_by_kind.get(kind, 0) + 1
+
+    def _give_up(
+        self,
+        response: httpx.Response,
+        method: str,
+        path: str,
+        attempt: int,
+        waited: float,
+        hint: float | None,
+    ) -> ApiError:
+        base = self.error_from(response, method, path, retry_after=hint)
+        if hint is not None and hint > self.policy.max_total_wait:
+            why = f"server asked to wait {hint:g}s, more than maxRetryWait={self.policy.max_total_wait:g}s"
+        else:
+            why = f"gave up after {attempt} attempts and {waited:.1f}s of waiting (maxRetryWait="
+            why += f"{self.policy.max_total_wait:g}s)"
+        cls = type(base)
+        return cls(base.status, method, path, f"{base.message} ({why})", code=base.code, retry_after=hint)
+
+    def error_from(
+        self, response: httpx.Response, method: str, path: str, *, retry_after: float | None = None
+    ) -> ApiError:
+        """Map an error response to an `ApiError` with the server's (redacted) message and code."""
+        message, code = _describe(response)
+        cls = error_class_for(response.status_code)
+        if cls is RateLimited and retry_after is None:
+            retry_after = retry_after_seconds(response)
+        return cls(
+            response.status_code,
+            method,
+            path,
+            self.redactor.scrub(message),
+            code=self.redactor.scrub(code) if code else None,
+            retry_after=retry_after,
+        )
+
+    def __repr__(self) -> str:
+        return f"HttpTransport(requests={self._count}, pacer={self.pacer!r})"
+
+
+def _describe(response: httpx.Response) -> tuple[str, str | None]:
+    """Best message and code from the error body formats we meet (OneAPI, ZPA, SCIM, OAuth)."""
+    try:
+        response.read()
+        body = response.json()
+    except (ValueError, httpx.HTTPError):
+        text = response.text.strip() if response.content else ""
+        return (text[:300] or response.reason_phrase or "error"), None
+    if not isinstance(body, dict):
+        return (str(body)[:300] or response.reason_phrase), None
+    message = next((str(body[k]) for k in _MESSAGE_KEYS if isinstance(body.get(k), str | int)), None)
+    code = next(
+        (str(body[k]) for k in _CODE_KEYS if isinstance(body.get(k), str) and body[k] != message), None
+    )
+    return (message or response.reason_phrase or "error"), code

@@ -1,0 +1,248 @@
+"""ZIdentity (OneAPI) admin API: API clients, their secrets and the scope catalog.
+
+Paths are under `{apiUrl}/ziam/admin/api/v1`. Lists use `offset`/`limit` pages; `next_link` is used
+only as a "has more" signal (it points at another host on the real API) and `totalRecord` is not
+trusted (real responses have counted hidden records).
+
+Reliability rules kept here:
+- `create_client` is idempotent: when a create's response is lost (the transport raises
+  `OutcomeUnknown`) the client is looked up by name before anything is re-sent, and a re-sent create
+  that clashes on the name returns the object the first attempt made. Names are unique per tenant.
+- `create_secret` cannot recover a lost response: the value is shown only once. It lists the secrets
+  before creating, and after a lost response deletes the orphan (an id that was not there before) and
+  creates again, so the caller always holds the value of the one secret that stays.
+- Updates of one client are serialized per process (`modify_client` reads fresh, changes, PUTs), so
+  the `ApiClient` and `ScopeAssignment` providers cannot overwrite each other's change.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from providers.tenant.catalog import ScopeCatalog
+from providers.tenant.errors import AmbiguousMatch, Conflict, ConnectionFailed, OutcomeUnknown
+from providers.tenant.snapshot import Record, SharedListing
+from providers.tenant.transport import Auth, HttpTransport
+
+log = logging.getLogger("providers.tenant")
+
+PAGE_SIZE = 1000  # the API's maximum `limit`; 256 clients (the tenant cap) fit in one page
+MAX_PAGES = 10_000  # a guard against a server that never stops saying "more"
+CREATE_ROUNDS = 3
+_WRITABLE_FIELDS = ("name", "description", "status", "accessTokenLifeTime", "clientAuthentication")
+
+
+def writable_client_body(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A full-replace PUT body from a client record as read (drops read-only `id` and resolved names)."""
+    body = {key: copy.deepcopy(record[key]) for key in _WRITABLE_FIELDS if key in record}
+    body["clientResources"] = [
+        {
+            "id": resource["id"],
+            "selectedScopes": [{"id": s["id"]} for s in resource.get("selectedScopes") or []],
+        }
+        for resource in record.get("clientResources") or []
+    ]
+    return body
+
+
+class ZIdentityClient:
+    """API clients, secrets and the scope catalog of one tenant; safe to share between threads."""
+
+    def __init__(self, transport: HttpTransport, auth: Auth, admin_api_url: str, snapshot_ttl: float) -> None:
+        self._transport = transport
+        self._auth = auth
+        self._base = admin_api_url.rstrip("/")
+        self._clients = SharedListing("api-clients", self._load_clients, snapshot_ttl)
+        self._catalog: ScopeCatalog | None = None
+        self._catalog_lock = threading.Lock()
+        self._client_locks: dict[str, threading.Lock] = {}
+        self._client_locks_guard = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ZIdentityClient({self._base!r})"
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
+        return self._transport.request(
+            method, self._base + path, auth=self._auth, kind="zidentity", headers=headers, **kwargs
+        )
+
+    def _list_all(self, path: str, params: Mapping[str, str] | None = None) -> list[Record]:
+        """Every record of a paged list: offset/limit pages until an empty page or no `next_link`."""
+        records: list[Record] = []
+        offset = 0
+        for _ in range(MAX_PAGES):
+            body = self._request(
+                "GET", path, params={**(params or {}), "offset": offset, "limit": PAGE_SIZE}
+            ).json()
+            if isinstance(body, list):  # some endpoints answer a bare array
+                records.extend(body)
+                break
+            page = body.get("records") or []
+            records.extend(page)
+            if not page or not body.get("next_link"):
+                break
+            offset += len(page)
+        return records
+
+    def _lock_for(self, client_id: str) -> threading.Lock:
+        with self._client_locks_guard:
+            return self._client_locks.setdefault(client_id, threading.Lock())
+
+    @staticmethod
+    def _item(client_id: str) -> str:
+        return "/api-clients/" + quote(client_id, safe="")
+
+    # -- API clients ------------------------------------------------------------------------------
+    def _load_clients(self) -> dict[str, Record]:
+        return {str(r["id"]): r for r in self._list_all("/api-clients")}
+
+    def list_clients(self) -> list[Record]:
+        """Every API client, from a fresh paged listing."""
+        return self._list_all("/api-clients")
+
+    def clients_snapshot(self) -> Mapping[str, Record]:
+        """id -> client from one listing shared by every caller in this process (read-only records)."""
+        return self._clients.get()
+
+    def get_client(self, client_id: str) -> Record | None:
+        """One client, or None if it does not exist. Answers from a fresh snapshot when there is one
+        (or when a burst of reads makes one listing cheaper than many GETs)."""
+        snapshot = self._clients.peek()
+        if snapshot is None and self._clients.note_single_read():
+            snapshot = self._clients.get()
+        if snapshot is not None:
+            found = snapshot.get(client_id)
+            return copy.deepcopy(found) if found is not None else None
+        response = self._request("GET", self._item(client_id), ok_statuses=frozenset({404}))
+        return None if response.status_code == 404 else response.json()
+
+    def find_client_by_name(self, name: str) -> Record | None:
+        """The client with exactly this name (case-sensitive), from the shared listing; None if absent."""
+        return self._match_name(self._clients.get().values(), name)
+
+    @staticmethod
+    def _match_name(records: Any, name: str) -> Record | None:
+        matches = [r for r in records if r.get("name") == name]
+        if len(matches) > 1:
+            ids = ", ".join(sorted(str(r.get("id")) for r in matches))
+            raise AmbiguousMatch(f"{len(matches)} API clients are named {name!r} ({ids})")
+        return copy.deepcopy(matches[0]) if matches else None
+
+    def create_client(self, body: Mapping[str, Any]) -> Record:
+        """Create a client; if a lost response left one behind, return that one instead of a duplicate."""
+        name = body.get("name")
+        outcome_unknown = False
+        path = "/api-clients"
+        for _ in range(CREATE_ROUNDS):
+            try:
+                created = self._request("POST", path, json_body=dict(body), idempotent=False).json()
+                self._clients.invalidate()
+                return created
+            except OutcomeUnknown:
+                self._clients.invalidate()
+                if not isinstance(name, str):
+                    raise
+                found = self._match_name(self.list_clients(), name)
+                if found is not None:
+                    log.info("create of API client %r: response lost, found the created client", name)
+                    return found
+                outcome_unknown = True
+            except Conflict:
+                if not outcome_unknown or not isinstance(name, str):
+                    raise
+                self._clients.invalidate()
+                found = self._match_name(self.list_clients(), name)
+                if found is None:
+                    raise
+                log.info("create of API client %r: retry clashed, returning the client made first", name)
+                return found
+        raise ConnectionFailed(
+            "POST", httpx.URL(self._base + path).path, f"create outcome unknown {CREATE_ROUNDS} times"
+        )
+
+    def update_client(self, client_id: str, body: Mapping[str, Any]) -> Record:
+        """Full replace (PUT). Raises `NotFound` if the client is gone."""
+        with self._lock_for(client_id):
+            return self._put_client(client_id, body)
+
+    def _put_client(self, client_id: str, body: Mapping[str, Any]) -> Record:
+        try:
+            response = self._request("PUT", self._item(client_id), json_body=dict(body))
+        finally:
+            self._clients.invalidate()
+        if response.status_code == 204 or not response.content:
+            fresh = self._request("GET", self._item(client_id))
+            return fresh.json()
+        return response.json()
+
+    def modify_client(self, client_id: str, change: Callable[[Record], Mapping[str, Any]]) -> Record:
+        """Read the client fresh, apply `change` to a writable body, PUT it; serialized per client id
+        in this process so concurrent changes to one client (name vs scopes) never lose a write."""
+        with self._lock_for(client_id):
+            response = self._request("GET", self._item(client_id))
+            new_body = change(writable_client_body(response.json()))
+            return self._put_client(client_id, new_body)
+
+    def delete_client(self, client_id: str) -> None:
+        """Delete; a client that is already gone counts as deleted."""
+        try:
+            self._request("DELETE", self._item(client_id), ok_statuses=frozenset({404}))
+        finally:
+            self._clients.invalidate()
+
+    # -- secrets ----------------------------------------------------------------------------------
+    def list_secrets(self, client_id: str) -> list[Record]:
+        """Secrets of a client (values masked by the server). Raises `NotFound` if the client is gone."""
+        body = self._request("GET", self._item(client_id) + "/secrets").json()
+        if isinstance(body, dict):  # tolerate an envelope, although the API answers a bare array
+            return list(body.get("records") or [])
+        return list(body)
+
+    def create_secret(self, client_id: str, expires_at: int) -> Record:
+        """Create a secret expiring at `expires_at` (epoch seconds); the result holds its `value`.
+
+        A lost response cannot be recovered (the value is shown only once): the orphan it left is
+        deleted and the secret created again. Costs one extra GET (the listing before the create).
+        """
+        path = self._item(client_id) + "/secrets"
+        before = {str(s.get("id")) for s in self.list_secrets(client_id)}
+        for _ in range(CREATE_ROUNDS):
+            try:
+                created = self._request(
+                    "POST", path, json_body={"expiresAt": int(expires_at)}, idempotent=False
+                ).json()
+            except OutcomeUnknown:
+                orphans = [s for s in self.list_secrets(client_id) if str(s.get("id")) not in before]
+                for orphan in orphans:
+                    log.info(
+                        "create secret for %r: response lost; deleting orphan %s", client_id, orphan.get("id")
+                    )
+                    self.delete_secret(client_id, str(orphan["id"]))
+                continue
+            self._transport.redactor.add(created.get("value"))
+            return created
+        raise ConnectionFailed(
+            "POST", httpx.URL(self._base + path).path, f"create outcome unknown {CREATE_ROUNDS} times"
+        )
+
+    def delete_secret(self, client_id: str, secret_id: str) -> None:
+        """Delete one secret; an already deleted secret (or client) counts as deleted."""
+        path = self._item(client_id) + "/secrets/" + quote(secret_id, safe="")
+        self._request("DELETE", path, ok_statuses=frozenset({404}))
+
+    # -- scope catalog ----------------------------------------------------------------------------
+    def catalog(self) -> ScopeCatalog:
+        """The tenant's scope catalog, fetched once per process (the API offers it read-only)."""
+        with self._catalog_lock:
+            if self._catalog is None:
+                self._catalog = ScopeCatalog.from_resource_servers(self._list_all("/resource-servers"))
+            return self._catalog
