@@ -10,7 +10,6 @@ the HTTP clients are created on first use.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ CONFIG_KEYS = (
     "cloud",
     "rateLimit",
     "scimBatchSize",
+    "maxRetryWait",
 )
 """Stack config keys passed on to ``TenantSettings.resolve`` (without the namespace prefix)."""
 
@@ -40,6 +40,14 @@ CONFIG_KEYS = (
 def read_config(req: ConfigureRequest) -> dict[str, str | None]:
     """The provider's settings from the stack config sent through the engine's Configure call."""
     return {key: req.config.get(f"{CONFIG_NAMESPACE}:{key}") for key in CONFIG_KEYS}
+
+
+class NameTaken(Exception):
+    """An object with the declared name exists in the tenant and ``adopt`` was not set."""
+
+
+class Gone(Exception):
+    """The object this resource manages was deleted outside Pulumi; a refresh drops it from state."""
 
 
 class TenantProvider(ResourceProvider):
@@ -83,20 +91,6 @@ class TenantProvider(ResourceProvider):
                 "scimToken (secret) or the SCOPE_MANAGER_* environment variables"
             )
         return Tenant.shared(self._settings)
-
-
-_client_locks: dict[str, threading.Lock] = {}
-_client_locks_guard = threading.Lock()
-
-
-def client_lock(client_id: str) -> threading.Lock:
-    """The lock serialising read-modify-write (GET-overlay-PUT) of one API client in this process.
-
-    The plugin serves up to four RPCs at once, and ``ApiClient`` and ``ScopeAssignment`` both replace
-    the whole client record; without this lock one PUT could undo the other's change.
-    """
-    with _client_locks_guard:
-        return _client_locks.setdefault(client_id, threading.Lock())
 
 
 def without_provider_key(props: Mapping[str, Any]) -> dict[str, Any]:

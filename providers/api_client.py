@@ -1,4 +1,9 @@
-"""``zidentity:ApiClient``: one OAuth API client of the ZIdentity admin API (not its scopes or secrets)."""
+"""``zidentity:ApiClient``: one OAuth API client of the ZIdentity admin API (not its scopes or secrets).
+
+The client's scopes belong to ``ScopeAssignment`` and its secrets to ``ClientSecret``; this resource
+only owns name, description, status and token lifetime. Every write is a read-overlay-PUT through
+``ZIdentityClient.modify_client`` so it never clobbers the scopes another resource just set.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,100 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import TenantProvider
+from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
+from providers._check import Inputs
+from providers.tenant import NotFound
+
+MIN_TOKEN_LIFETIME = 60
+MAX_TOKEN_LIFETIME = 86_400
+METADATA_KEYS = ("owner", "purpose", "adopt")
+"""Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
+
+
+def desired_fields(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The tenant fields this resource owns, in the API's camelCase wire format."""
+    return {
+        "name": inputs["name"],
+        "description": inputs.get("description") or "",
+        "status": bool(inputs.get("enabled", True)),
+        "accessTokenLifeTime": int(inputs["access_token_lifetime"]),
+    }
+
+
+def inputs_from_record(record: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """Inputs as the live client says they are, keeping the metadata only state knows."""
+    inputs = {
+        "name": record.get("name") or "",
+        "description": record.get("description") or "",
+        "enabled": bool(record.get("status", True)),
+        "access_token_lifetime": int(record.get("accessTokenLifeTime") or 0),
+    }
+    for key in METADATA_KEYS:
+        inputs[key] = old.get(key, False if key == "adopt" else "")
+    return inputs
+
+
+def _outputs(inputs: dict[str, Any], client_id: str) -> dict[str, Any]:
+    return {**without_provider_key(inputs), "client_id": client_id}
 
 
 class ApiClientProvider(TenantProvider):
     """CRUD for ``zidentity:ApiClient``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(dict(news), [])
+        inputs = Inputs(news)
+        inputs.name("name")
+        inputs.string("description")
+        inputs.flag("enabled", True)
+        inputs.integer("access_token_lifetime", 3600, MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME, "seconds")
+        inputs.string("owner")
+        inputs.string("purpose")
+        inputs.flag("adopt", False)
+        return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=None, replaces=[])
+        # DIFF_UNKNOWN: the engine diffs old and new inputs itself and shows one line per property.
+        return DiffResult(changes=None, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        raise NotImplementedError("ApiClient.create lands with providers.tenant")
+        zidentity = self.tenant.zidentity
+        wanted = desired_fields(props)
+        existing = zidentity.find_client_by_name(wanted["name"])
+        if existing is not None:
+            if not props.get("adopt"):
+                raise NameTaken(
+                    f"an API client named {wanted['name']!r} already exists (id {existing['id']}); set "
+                    "adopt: true to manage it with Scope Manager, or choose another name"
+                )
+            record = zidentity.modify_client(str(existing["id"]), lambda body: {**body, **wanted})
+        else:
+            body = {**wanted, "clientAuthentication": {"authType": "SECRET"}, "clientResources": []}
+            record = zidentity.create_client(body)
+        client_id = str(record["id"])
+        return CreateResult(client_id, _outputs(props, client_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        raise NotImplementedError("ApiClient.read lands with providers.tenant")
+        record = self.tenant.zidentity.clients_snapshot().get(id_)
+        if record is None:
+            return ReadResult("", {})
+        inputs = inputs_from_record(dict(record), props)
+        return ReadResult(id_, _outputs(inputs, id_), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        raise NotImplementedError("ApiClient.update lands with providers.tenant")
+        wanted = desired_fields(news)
+        if wanted != desired_fields(olds):  # owner/purpose/adopt alone live in state only
+            try:
+                self.tenant.zidentity.modify_client(id_, lambda body: {**body, **wanted})
+            except NotFound:
+                raise Gone(
+                    f"API client {id_} ({news['name']!r}) no longer exists in the tenant; run `pulumi "
+                    "refresh` to drop it from state, and the next `pulumi up` creates it again"
+                ) from None
+        return UpdateResult(_outputs(news, id_))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        raise NotImplementedError("ApiClient.delete lands with providers.tenant")
+        # Deleting the client also revokes its secrets and tokens (platform behaviour).
+        self.tenant.zidentity.delete_client(id_)
 
 
 class ApiClient(Resource, module="zidentity", name="ApiClient"):

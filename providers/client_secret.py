@@ -1,35 +1,136 @@
-"""``zidentity:ClientSecret``: one secret of one API client, rotated by planned replacement."""
+"""``zidentity:ClientSecret``: one secret of one API client, rotated by planned replacement.
+
+Rotation is a replacement so it shows in a plan: ``diff`` answers ``replaces=["rotation"]`` when the
+``rotation`` input changed and ``replaces=["expires_at"]`` when the live secret is expired, missing or
+within ``renew_before_days`` of expiry (``rotation_due``). The engine then creates the new secret first
+and deletes the old one after (the platform allows two at a time), so callers always hold a valid one.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.runtime import rpc
 
-from providers._base import TenantProvider
+from providers._base import TenantProvider, without_provider_key
+from providers._check import Inputs, is_unknown
+from providers.tenant.errors import NotFound
+
+MIN_LIFETIME_DAYS = 30
+MAX_LIFETIME_DAYS = 365
+SECONDS_PER_DAY = 86_400
+INPUT_KEYS = ("client_id", "lifetime_days", "renew_before_days", "rotation")
+
+
+def iso_utc(epoch_seconds: float) -> str:
+    """``2027-03-01T12:00:00Z`` for an epoch time (the API speaks epoch seconds, people read ISO)."""
+    return dt.datetime.fromtimestamp(int(epoch_seconds), tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso_utc(text: str) -> float | None:
+    """Epoch seconds of an ``iso_utc`` string; None when empty or unreadable (treated as missing)."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def rotation_due(expires_at: str | None, renew_before_days: int, now: float) -> bool:
+    """True when the secret must be replaced now: expired, missing, or inside its renewal window.
+
+    ``expires_at`` is the state output (refreshed from the tenant by ``read``); an empty value means the
+    secret no longer exists in the tenant.
+    """
+    expiry = parse_iso_utc(expires_at or "")
+    if expiry is None:
+        return True
+    return expiry - now <= renew_before_days * SECONDS_PER_DAY
+
+
+def replace_reasons(olds: Mapping[str, Any], news: Mapping[str, Any], now: float) -> list[str]:
+    """Why the secret must be replaced: ``rotation``, ``client_id``, ``expires_at`` (empty: it stays)."""
+    reasons = []
+    if is_unknown(news.get("rotation")) or (olds.get("rotation") or "") != (news.get("rotation") or ""):
+        reasons.append("rotation")
+    if is_unknown(news.get("client_id")) or olds.get("client_id") != news.get("client_id"):
+        reasons.append("client_id")
+    renew_before = news.get("renew_before_days")
+    if is_unknown(renew_before) or renew_before is None:
+        renew_before = olds.get("renew_before_days") or 0
+    if rotation_due(olds.get("expires_at"), int(renew_before), now):
+        reasons.append("expires_at")
+    return reasons
+
+
+def _outputs(inputs: Mapping[str, Any], record: Mapping[str, Any], value: str) -> dict[str, Any]:
+    return {
+        **{key: inputs.get(key) for key in INPUT_KEYS},
+        "secret_id": str(record["id"]),
+        "value": rpc.wrap_rpc_secret(value),
+        "expires_at": iso_utc(record["expiresAt"]) if record.get("expiresAt") else "",
+        "created_at": iso_utc(record["createdAt"]) if record.get("createdAt") else "",
+    }
 
 
 class ClientSecretProvider(TenantProvider):
     """CRUD for ``zidentity:ClientSecret``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(dict(news), [])
+        inputs = Inputs(news)
+        inputs.name("client_id")
+        lifetime = inputs.integer("lifetime_days", 90, MIN_LIFETIME_DAYS, MAX_LIFETIME_DAYS, "days")
+        renew_before = inputs.integer("renew_before_days", 14, 0, MAX_LIFETIME_DAYS - 1, "days")
+        if isinstance(lifetime, int) and isinstance(renew_before, int) and renew_before >= lifetime:
+            inputs.fail(
+                "renew_before_days",
+                f"renew_before_days ({renew_before}) must be less than lifetime_days ({lifetime}), or "
+                "every new secret would be due for rotation at once",
+            )
+        inputs.string("rotation")
+        return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=False)
+        reasons = replace_reasons(olds, news, time.time())
+        if reasons:
+            return DiffResult(changes=True, replaces=reasons, delete_before_replace=False)
+        settings = ("lifetime_days", "renew_before_days")
+        settings_changed = any(olds.get(key) != news.get(key) for key in settings)
+        return DiffResult(changes=settings_changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        raise NotImplementedError("ClientSecret.create lands with providers.tenant")
+        client_id = str(props["client_id"])
+        expires_at = int(time.time()) + int(props["lifetime_days"]) * SECONDS_PER_DAY
+        record = self.tenant.zidentity.create_secret(client_id, expires_at)
+        return CreateResult(str(record["id"]), _outputs(props, record, str(record["value"])))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        raise NotImplementedError("ClientSecret.read lands with providers.tenant")
+        client_id = str(props.get("client_id") or "")
+        try:
+            secrets = self.tenant.zidentity.list_secrets(client_id)
+        except NotFound:
+            return ReadResult("", {})  # the client is gone, and its secrets with it
+        value = rpc.unwrap_rpc_secret(props.get("value")) or ""
+        live = next((s for s in secrets if str(s.get("id")) == id_), None)
+        # A secret deleted out of band stays in state with no expiry, so the next plan replaces it.
+        record = live if live is not None else {"id": id_}
+        return ReadResult(id_, _outputs(props, record, value))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        raise NotImplementedError("ClientSecret.update lands with providers.tenant")
+        # Only lifetime_days/renew_before_days changed: they apply from the next rotation on.
+        outputs = without_provider_key(olds)
+        outputs.update({key: news.get(key) for key in INPUT_KEYS})
+        outputs["value"] = rpc.wrap_rpc_secret(rpc.unwrap_rpc_secret(olds.get("value")) or "")
+        return UpdateResult(outputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        raise NotImplementedError("ClientSecret.delete lands with providers.tenant")
+        self.tenant.zidentity.delete_secret(str(props.get("client_id") or ""), id_)
 
 
 class ClientSecret(Resource, module="zidentity", name="ClientSecret"):

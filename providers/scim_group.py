@@ -1,36 +1,188 @@
-"""``scim:Group``: one SCIM group and (by default exclusively) its members."""
+"""``scim:Group``: one SCIM group and (by default exclusively) its members.
+
+Members are declared by userName and kept as a map ``{userName: true}``, so the engine's diff shows one
+entry per member who joins or leaves. The provider resolves userNames to SCIM ids from one shared users
+listing and changes membership with batched PATCH requests (``scimBatchSize`` changes each), adding and
+removing only the difference between the live group and the declaration.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import TenantProvider
+from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
+from providers._check import Inputs, is_unknown, name_problem, path
+from providers.tenant.scim import ScimClient, member_ids
+
+METADATA_KEYS = ("exclusive", "adopt")
+
+
+class UnknownMembers(Exception):
+    """Declared members that have no SCIM user (yet); the message lists every one."""
+
+
+def check_members(inputs: Inputs) -> None:
+    members = inputs.news.get("members")
+    if members is None:
+        members = {}
+    if is_unknown(members):
+        inputs.values["members"] = members
+        return
+    if not isinstance(members, Mapping):
+        inputs.fail("members", f"members must be a list of userNames, got {members!r}")
+        return
+    for user_name, flag in members.items():
+        problem = name_problem(user_name)
+        if problem:
+            inputs.fail(path("members", user_name), f"member userName {problem}")
+        if flag is not True and not is_unknown(flag):
+            inputs.fail(path("members", user_name), f"member entries must be true, got {flag!r}")
+    inputs.values["members"] = dict(members)
+
+
+def declared_members(props: Mapping[str, Any]) -> list[str]:
+    return sorted((props.get("members") or {}).keys())
+
+
+def resolve_members(scim: ScimClient, user_names: Sequence[str]) -> dict[str, str]:
+    """userName -> id for every declared member; ``UnknownMembers`` names all that do not exist."""
+    found = scim.user_ids_by_user_name(user_names)
+    missing = [name for name in user_names if name not in found]
+    if missing:
+        listed = ", ".join(path("members", name) for name in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        raise UnknownMembers(f"no SCIM user has the userName of {listed}{more}; create them first (ScimUser)")
+    return found
+
+
+def _full_group(scim: ScimClient, group_id: str, record: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The group with its members (list records of some servers, like ZPA, omit members)."""
+    if record is not None and "members" in record:
+        return dict(record)
+    return scim.get_group(group_id)
+
+
+def _names_by_id(scim: ScimClient) -> dict[str, str]:
+    return {user_id: str(user.get("userName", "")) for user_id, user in scim.users_snapshot().items()}
+
+
+def _outputs(inputs: Mapping[str, Any], group_id: str, ids: Iterable[str]) -> dict[str, Any]:
+    return {**without_provider_key(inputs), "group_id": group_id, "member_ids": sorted(ids)}
 
 
 class ScimGroupProvider(TenantProvider):
     """CRUD for ``scim:Group``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(dict(news), [])
+        inputs = Inputs(news)
+        inputs.name("display_name")
+        check_members(inputs)
+        inputs.string("external_id")
+        inputs.flag("exclusive", True)
+        inputs.flag("adopt", False)
+        return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=None, replaces=[])
+        # DIFF_UNKNOWN: the engine diffs the member maps itself, one entry per member.
+        return DiffResult(changes=None, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        raise NotImplementedError("ScimGroup.create lands with providers.tenant")
+        scim = self.tenant.scim
+        wanted = resolve_members(scim, declared_members(props))
+        existing = scim.find_group(props["display_name"])
+        if existing is not None:
+            if not props.get("adopt"):
+                raise NameTaken(
+                    f"a SCIM group named {props['display_name']!r} already exists (id {existing['id']}); set "
+                    "adopt: true to manage it with Scope Manager, or choose another display_name"
+                )
+            group_id = str(existing["id"])
+            ids = self._reconcile(scim, group_id, props, wanted.values(), previously_declared=())
+            return CreateResult(group_id, _outputs(props, group_id, ids))
+        body: dict[str, Any] = {
+            "displayName": props["display_name"],
+            "members": [{"value": user_id} for user_id in sorted(wanted.values())],
+        }
+        if props.get("external_id"):
+            body["externalId"] = props["external_id"]
+        created = scim.create_group(body)
+        group_id = str(created["id"])
+        return CreateResult(group_id, _outputs(props, group_id, wanted.values()))
+
+    def _reconcile(
+        self,
+        scim: ScimClient,
+        group_id: str,
+        props: Mapping[str, Any],
+        wanted_ids: Iterable[str],
+        previously_declared: Iterable[str],
+    ) -> list[str]:
+        """Bring a live group to the declaration; returns its member ids afterwards."""
+        group = scim.get_group(group_id)
+        if group is None:
+            raise Gone(
+                f"SCIM group {group_id} ({props['display_name']!r}) no longer exists; run `pulumi refresh` "
+                "to drop it from state, and the next `pulumi up` creates it again"
+            )
+        ops = []
+        if group.get("displayName") != props["display_name"]:
+            ops.append({"op": "replace", "path": "displayName", "value": props["display_name"]})
+        if (group.get("externalId") or "") != (props.get("external_id") or ""):
+            ops.append({"op": "replace", "path": "externalId", "value": props.get("external_id") or ""})
+        if ops:
+            scim.patch_group(group_id, ops)
+        present = set(member_ids(group))
+        wanted = set(wanted_ids)
+        if props.get("exclusive", True):
+            remove = present - wanted
+        else:  # only members this resource declared before and dropped since
+            dropped = set(previously_declared) - wanted
+            remove = present & dropped
+        add = wanted - present
+        if add or remove:
+            version = (group.get("meta") or {}).get("version")
+            scim.change_members(group_id, add=sorted(add), remove=sorted(remove), etag=version)
+        return sorted((present - remove) | add)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        raise NotImplementedError("ScimGroup.read lands with providers.tenant")
+        scim = self.tenant.scim
+        group = _full_group(scim, id_, scim.groups_snapshot().get(id_))
+        if group is None:
+            return ReadResult("", {})
+        ids = member_ids(group)
+        names = _names_by_id(scim)
+        live_members = {names.get(user_id) or user_id: True for user_id in ids}
+        if not props.get("exclusive", True):  # members added by others are not this resource's business
+            declared = set(declared_members(props))
+            live_members = {name: True for name in live_members if name in declared}
+        inputs = {
+            "display_name": str(group.get("displayName", "")),
+            "members": live_members,
+            "external_id": str(group.get("externalId") or ""),
+        }
+        for key in METADATA_KEYS:
+            inputs[key] = props.get(key, key == "exclusive")
+        return ReadResult(id_, _outputs(inputs, id_, ids), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        raise NotImplementedError("ScimGroup.update lands with providers.tenant")
+        scim = self.tenant.scim
+        wanted = resolve_members(scim, declared_members(news))
+        exclusive = news.get("exclusive", True)
+        previously = [] if exclusive else resolve_members_known(scim, declared_members(olds))
+        ids = self._reconcile(scim, id_, news, wanted.values(), previously)
+        return UpdateResult(_outputs(news, id_, ids))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        raise NotImplementedError("ScimGroup.delete lands with providers.tenant")
+        self.tenant.scim.delete_group(id_)
+
+
+def resolve_members_known(scim: ScimClient, user_names: Sequence[str]) -> list[str]:
+    """Ids of those userNames that still exist (for members dropped from a non-exclusive group)."""
+    return list(scim.user_ids_by_user_name(user_names).values())
 
 
 def members_map(members: Sequence[str]) -> dict[str, bool]:

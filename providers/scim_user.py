@@ -1,36 +1,180 @@
-"""``scim:User``: one SCIM user (service accounts, contractors)."""
+"""``scim:User``: one SCIM user (service accounts, contractors).
+
+Only the attributes declared here are written (by PATCH of what differs), so attributes an HR feed
+maintains on the same user survive. Destroying the resource deactivates the user unless
+``on_delete="delete"``: deactivation keeps audit history, deletion does not.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import TenantProvider
+from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
+from providers._check import Inputs, is_unknown, path
+from providers.tenant.errors import NotFound
+
+ON_DELETE_CHOICES = ("deactivate", "delete")
+METADATA_KEYS = ("on_delete", "adopt")
+MANAGED_KEYS = ("user_name", "given_name", "family_name", "emails", "active", "external_id")
+
+
+def check_emails(inputs: Inputs) -> None:
+    emails = inputs.news.get("emails")
+    if emails is None:
+        emails = []
+    if is_unknown(emails):
+        inputs.values["emails"] = emails
+        return
+    if not isinstance(emails, list):
+        inputs.fail("emails", f"emails must be a list of addresses, got {emails!r}")
+        return
+    seen: set[str] = set()
+    for index, email in enumerate(emails):
+        if is_unknown(email):
+            continue
+        if not isinstance(email, str) or "@" not in email or email != email.strip() or email.startswith("@"):
+            inputs.fail(path("emails", index), f"not an email address: {email!r}")
+        elif email.casefold() in seen:
+            inputs.fail(path("emails", index), f"{email!r} is listed twice")
+        else:
+            seen.add(email.casefold())
+    inputs.values["emails"] = list(emails)
+
+
+def managed_from_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The managed attributes of a live SCIM user, in this resource's input names."""
+    name = record.get("name") or {}
+    emails = sorted(record.get("emails") or [], key=lambda e: not e.get("primary", False))
+    return {
+        "user_name": str(record.get("userName", "")),
+        "given_name": str(name.get("givenName") or ""),
+        "family_name": str(name.get("familyName") or ""),
+        "emails": [str(e.get("value")) for e in emails if e.get("value")],
+        "active": record.get("active", True) is not False,
+        "external_id": str(record.get("externalId") or ""),
+    }
+
+
+def managed_from_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "user_name": props["user_name"],
+        "given_name": props.get("given_name") or "",
+        "family_name": props.get("family_name") or "",
+        "emails": list(props.get("emails") or []),
+        "active": props.get("active", True) is not False,
+        "external_id": props.get("external_id") or "",
+    }
+
+
+def _emails_value(emails: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"value": email, "type": "work", "primary": index == 0} for index, email in enumerate(emails)]
+
+
+def user_body(managed: Mapping[str, Any]) -> dict[str, Any]:
+    """A SCIM user body holding the managed attributes (for a create)."""
+    body: dict[str, Any] = {
+        "userName": managed["user_name"],
+        "name": {"givenName": managed["given_name"], "familyName": managed["family_name"]},
+        "emails": _emails_value(managed["emails"]),
+        "active": managed["active"],
+    }
+    if managed["external_id"]:
+        body["externalId"] = managed["external_id"]
+    return body
+
+
+def patch_ops(live: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """PATCH operations turning the live managed attributes into the wanted ones (none when equal)."""
+    paths = {
+        "user_name": ("userName", lambda v: v),
+        "given_name": ("name.givenName", lambda v: v),
+        "family_name": ("name.familyName", lambda v: v),
+        "emails": ("emails", _emails_value),
+        "active": ("active", lambda v: v),
+        "external_id": ("externalId", lambda v: v),
+    }
+    return [
+        {"op": "replace", "path": scim_path, "value": to_wire(wanted[key])}
+        for key, (scim_path, to_wire) in paths.items()
+        if live[key] != wanted[key]
+    ]
+
+
+def _outputs(inputs: Mapping[str, Any], user_id: str) -> dict[str, Any]:
+    return {**without_provider_key(inputs), "user_id": user_id}
 
 
 class ScimUserProvider(TenantProvider):
     """CRUD for ``scim:User``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(dict(news), [])
+        inputs = Inputs(news)
+        inputs.name("user_name")
+        inputs.string("given_name")
+        inputs.string("family_name")
+        check_emails(inputs)
+        inputs.flag("active", True)
+        inputs.string("external_id")
+        inputs.choice("on_delete", "deactivate", ON_DELETE_CHOICES)
+        inputs.flag("adopt", False)
+        return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=None, replaces=[])
+        return DiffResult(changes=None, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        raise NotImplementedError("ScimUser.create lands with providers.tenant")
+        scim = self.tenant.scim
+        wanted = managed_from_inputs(props)
+        existing = scim.find_user(wanted["user_name"])
+        if existing is None:
+            created = scim.create_user(user_body(wanted))
+            return CreateResult(str(created["id"]), _outputs(props, str(created["id"])))
+        if not props.get("adopt"):
+            raise NameTaken(
+                f"a SCIM user with userName {wanted['user_name']!r} already exists (id {existing['id']}); "
+                "set adopt: true to manage it with Scope Manager"
+            )
+        user_id = str(existing["id"])
+        ops = patch_ops(managed_from_record(existing), wanted)
+        if ops:
+            scim.patch_user(user_id, ops)
+        return CreateResult(user_id, _outputs(props, user_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        raise NotImplementedError("ScimUser.read lands with providers.tenant")
+        record = self.tenant.scim.users_snapshot().get(id_)
+        if record is None:
+            return ReadResult("", {})
+        inputs = managed_from_record(record)
+        for key in METADATA_KEYS:
+            inputs[key] = props.get(key, "deactivate" if key == "on_delete" else False)
+        return ReadResult(id_, _outputs(inputs, id_), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        raise NotImplementedError("ScimUser.update lands with providers.tenant")
+        wanted = managed_from_inputs(news)
+        ops = patch_ops(managed_from_inputs(olds), wanted)
+        if ops:
+            try:
+                self.tenant.scim.patch_user(id_, ops)
+            except NotFound:
+                raise Gone(
+                    f"SCIM user {id_} ({wanted['user_name']!r}) no longer exists; run `pulumi refresh` to "
+                    "drop it from state, and the next `pulumi up` creates it again"
+                ) from None
+        return UpdateResult(_outputs(news, id_))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        raise NotImplementedError("ScimUser.delete lands with providers.tenant")
+        scim = self.tenant.scim
+        if props.get("on_delete") == "delete":
+            scim.delete_user(id_)
+            return
+        try:
+            scim.patch_user(id_, [{"op": "replace", "path": "active", "value": False}])
+        except NotFound:
+            return  # already gone
 
 
 class ScimUser(Resource, module="scim", name="User"):

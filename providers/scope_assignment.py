@@ -1,4 +1,9 @@
-"""``zidentity:ScopeAssignment``: the complete scope set of one API client (exclusive)."""
+"""``zidentity:ScopeAssignment``: the complete scope set of one API client (exclusive).
+
+Scopes are keyed by their human names (``scim:write``) in a map, so the engine's own diff shows one line
+per granted or revoked scope. Names are resolved to the catalog's composite ids here; the client record
+is changed by read-overlay-PUT of ``clientResources`` only, serialized per client with ``ApiClient``.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +14,137 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import TenantProvider
+from providers._base import Gone, TenantProvider, without_provider_key
+from providers._check import Inputs, is_unknown, iso_date_problem, name_problem, path
+from providers.tenant.errors import NotFound
+
+SCOPE_METADATA_KEYS = ("justification", "expires")
+
+
+def check_scopes(inputs: Inputs) -> list[str]:
+    """Validate the ``scopes`` map; returns the well-formed names to look up in the catalog."""
+    scopes = inputs.news.get("scopes")
+    if scopes is None:
+        scopes = {}
+    if is_unknown(scopes):
+        inputs.values["scopes"] = scopes
+        return []
+    if not isinstance(scopes, Mapping):
+        inputs.fail(
+            "scopes", f"scopes must be a map of scope name to {{justification, expires}}, got {scopes!r}"
+        )
+        return []
+    normalised: dict[str, Any] = {}
+    names: list[str] = []
+    for name, meta in scopes.items():
+        problem = name_problem(name)
+        if problem:
+            inputs.fail(path("scopes", name), f"scope name {problem}")
+        else:
+            names.append(name)
+        normalised[name] = _check_metadata(inputs, name, meta)
+    inputs.values["scopes"] = normalised
+    return names
+
+
+def _check_metadata(inputs: Inputs, name: str, meta: Any) -> Any:
+    if meta is None:
+        return {}
+    if is_unknown(meta):
+        return meta
+    if not isinstance(meta, Mapping):
+        inputs.fail(
+            path("scopes", name), f"scope metadata must be a map with justification and expires, got {meta!r}"
+        )
+        return meta
+    cleaned = {key: value for key, value in meta.items() if value is not None}
+    for key, value in cleaned.items():
+        where = path("scopes", name, key)
+        if key not in SCOPE_METADATA_KEYS:
+            inputs.fail(where, f"unknown scope metadata {key!r}; allowed: {', '.join(SCOPE_METADATA_KEYS)}")
+        elif is_unknown(value):
+            continue
+        elif key == "justification" and not isinstance(value, str):
+            inputs.fail(where, f"justification must be a string, got {type(value).__name__}")
+        elif key == "expires":
+            problem = iso_date_problem(value)
+            if problem:
+                inputs.fail(where, f"expires {problem}")
+    return cleaned
+
+
+def declared_names(props: Mapping[str, Any]) -> list[str]:
+    return sorted((props.get("scopes") or {}).keys())
+
+
+def _outputs(inputs: Mapping[str, Any], granted: Sequence[str]) -> dict[str, Any]:
+    return {**without_provider_key(inputs), "granted": sorted(granted)}
 
 
 class ScopeAssignmentProvider(TenantProvider):
     """CRUD for ``zidentity:ScopeAssignment``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(dict(news), [])
+        inputs = Inputs(news)
+        inputs.name("client_id")
+        names = check_scopes(inputs)
+        if names:
+            catalog = self.tenant.zidentity.catalog()  # a read-only GET, once per process
+            for name in names:
+                if name not in catalog:
+                    suggestions = catalog.suggest(name)
+                    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
+                    inputs.fail(path("scopes", name), f"unknown scope {name!r}{hint}")
+        return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=None, replaces=[])
+        # DIFF_UNKNOWN: the engine diffs the scope maps itself, one entry per added/removed scope.
+        # Moving the assignment to another client is a replacement (a different tenant object).
+        moved = olds.get("client_id") != news.get("client_id")
+        return DiffResult(changes=None, replaces=["client_id"] if moved else [], delete_before_replace=False)
+
+    def _grant_exactly(self, client_id: str, names: list[str]) -> list[str]:
+        """Make the client hold exactly ``names``; returns the scope names it holds afterwards."""
+        zidentity = self.tenant.zidentity
+        catalog = zidentity.catalog()
+        resources = catalog.client_resources(names)
+        try:
+            record = zidentity.modify_client(client_id, lambda body: {**body, "clientResources": resources})
+        except NotFound:
+            raise Gone(
+                f"API client {client_id} does not exist in the tenant; create it (ApiClient) first, or "
+                "run `pulumi refresh` if it was deleted outside Pulumi"
+            ) from None
+        return catalog.names_of(record)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        raise NotImplementedError("ScopeAssignment.create lands with providers.tenant")
+        client_id = str(props["client_id"])
+        granted = self._grant_exactly(client_id, declared_names(props))
+        return CreateResult(client_id, _outputs(props, granted))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        raise NotImplementedError("ScopeAssignment.read lands with providers.tenant")
+        zidentity = self.tenant.zidentity
+        record = zidentity.clients_snapshot().get(id_)
+        if record is None:
+            return ReadResult("", {})
+        live = zidentity.catalog().names_of(record)
+        old_scopes = props.get("scopes") or {}
+        inputs = {"client_id": id_, "scopes": {name: old_scopes.get(name, {}) for name in live}}
+        return ReadResult(id_, _outputs(inputs, live), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        raise NotImplementedError("ScopeAssignment.update lands with providers.tenant")
+        names = declared_names(news)
+        if names == sorted(olds.get("granted") or []) and names == declared_names(olds):
+            granted = names  # only justifications/expiry changed: metadata lives in state
+        else:
+            granted = self._grant_exactly(id_, names)
+        return UpdateResult(_outputs(news, granted))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        raise NotImplementedError("ScopeAssignment.delete lands with providers.tenant")
+        try:
+            self.tenant.zidentity.modify_client(id_, lambda body: {**body, "clientResources": []})
+        except NotFound:
+            return  # the client is gone, and its scopes with it
 
 
 ScopesInput = Mapping[str, Mapping[str, Any]] | Sequence[str]
