@@ -1,0 +1,160 @@
+"""Scope Manager's Pulumi program: declare the stack's access model as resources.
+
+It reads the access model from stack config (`scope-manager:access`), validates all of it before
+declaring anything (an invalid model fails with one error listing every problem and creates nothing),
+derives the desired state for today (expired grants left out, rotation values from the schedule), and
+declares per client an `ApiClient` with its `ScopeAssignment` and `ClientSecret`, then the SCIM users,
+then the SCIM groups. It makes no HTTP calls: the providers do, at deployment time.
+
+Set SCOPE_MANAGER_TODAY=YYYY-MM-DD to evaluate the model as of another day (a rehearsal of a future
+scheduled run: which grants will it revoke, which secrets will it rotate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from access_model import (
+    DesiredClient,
+    DesiredGroup,
+    DesiredState,
+    DesiredUser,
+    InvalidModelError,
+    desired_state,
+)
+from access_model import load_pulumi_config as load_access_model
+from providers import ApiClient, ClientSecret, ScimGroup, ScimUser, ScopeAssignment
+
+TODAY_ENV = "SCOPE_MANAGER_TODAY"
+
+
+def today(environ: Mapping[str, str] = os.environ) -> dt.date:
+    """The day the model is evaluated for: SCOPE_MANAGER_TODAY when set, else today's UTC date."""
+    override = environ.get(TODAY_ENV, "").strip()
+    if not override:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(override)
+    except ValueError:
+        raise pulumi.RunError(f"{TODAY_ENV}={override!r} is not a date written YYYY-MM-DD") from None
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Only the inputs the model sets, so the resource classes' own defaults apply to the rest."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def declare_client(client: DesiredClient) -> tuple[ApiClient, ClientSecret]:
+    """One API client, its complete scope set and its secret.
+
+    The scope assignment and the secret take `client_id` from the client's output, which both orders
+    them after the client and records the link the policy pack and scopectl follow. They are children
+    of the client so a plan groups them under it.
+    """
+    api_client = ApiClient(
+        client.key,
+        **_given(
+            name=client.name,
+            description=client.description,
+            enabled=client.enabled,
+            access_token_lifetime=client.access_token_lifetime,
+            owner=client.owner,
+            purpose=client.purpose,
+            adopt=client.adopt,
+        ),
+    )
+    child = pulumi.ResourceOptions(parent=api_client)
+    ScopeAssignment(f"{client.key}-scopes", client_id=api_client.client_id, scopes=client.scopes, opts=child)
+    secret = ClientSecret(
+        f"{client.key}-secret",
+        client_id=api_client.client_id,
+        lifetime_days=client.secret.lifetime_days,
+        renew_before_days=client.secret.renew_before_days,
+        rotation=client.secret.rotation,
+        opts=child,  # ClientSecret itself marks `value` with additional_secret_outputs
+    )
+    return api_client, secret
+
+
+def declare_user(user: DesiredUser) -> ScimUser:
+    return ScimUser(
+        user.key,
+        **_given(
+            user_name=user.user_name,
+            given_name=user.given_name,
+            family_name=user.family_name,
+            emails=list(user.emails),
+            active=user.active,
+            external_id=user.external_id,
+            on_delete=user.on_delete,
+            adopt=user.adopt,
+        ),
+    )
+
+
+def declare_group(group: DesiredGroup, users_by_name: dict[str, ScimUser]) -> ScimGroup:
+    """A group whose members are userNames; members declared in this stack are created first."""
+    member_users = [
+        users_by_name[name.casefold()] for name in group.members if name.casefold() in users_by_name
+    ]
+    return ScimGroup(
+        group.key,
+        **_given(
+            display_name=group.display_name,
+            members=list(group.members),
+            external_id=group.external_id,
+            exclusive=group.exclusive,
+            adopt=group.adopt,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=member_users) if member_users else None,
+    )
+
+
+def declare(state: DesiredState) -> dict[str, Any]:
+    """Declare every resource of the desired state; returns the stack outputs to export."""
+    client_ids: dict[str, Any] = {}
+    secret_values: dict[str, Any] = {}
+    secret_expiry: dict[str, Any] = {}
+    for key, client in state.clients.items():
+        api_client, secret = declare_client(client)
+        client_ids[key] = api_client.client_id
+        secret_values[key] = secret.value
+        secret_expiry[key] = secret.expires_at
+
+    users = {key: declare_user(user) for key, user in state.users.items()}
+    users_by_name = {state.users[key].user_name.casefold(): user for key, user in users.items()}
+    groups = {key: declare_group(group, users_by_name) for key, group in state.groups.items()}
+
+    return {
+        "client_ids": client_ids,
+        # One secret output for all clients: consumers (another stack, a secret store sync) read
+        # `client_secrets["<client key>"]`; the value is encrypted in state and hidden in output.
+        "client_secrets": pulumi.Output.secret(pulumi.Output.all(**secret_values) if secret_values else {}),
+        "client_secret_expires_at": secret_expiry,
+        "group_ids": {key: group.group_id for key, group in groups.items()},
+        "user_ids": {key: user.user_id for key, user in users.items()},
+    }
+
+
+def main() -> None:
+    try:
+        model = load_access_model()
+    except InvalidModelError as error:
+        # One error listing every problem, raised before any resource is declared.
+        raise pulumi.RunError(str(error)) from None
+    state = desired_state(model, today())
+    for warning in state.warnings:
+        pulumi.log.warn(warning)
+    for note in state.expired:
+        pulumi.log.info(note)
+    for name, value in declare(state).items():
+        pulumi.export(name, value)
+
+
+if __name__ == "__main__":
+    main()
