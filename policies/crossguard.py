@@ -1,0 +1,119 @@
+"""Wrap the plain rules of `policies.rules` into CrossGuard policies and build the pack.
+
+Kept apart from `rules.py` so `scopectl` can import the rules without the policy SDK. The engine sends
+resource properties wrapped in pulumi_policy's unknown-checking proxies; the wrappers hand the rules
+plain data (unknowns stay the engine's sentinel strings) and turn a rule's `UnknownValue` into the
+SDK's own `UnknownValueError`, so the engine reports its usual advisory "can't run policy ... during
+preview" instead of a false pass or a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from policies.rules import RULES, Rule, UnknownValue
+
+PACK_NAME = "scope-guardrails"
+
+_LEVELS = {
+    "mandatory": EnforcementLevel.MANDATORY,
+    "advisory": EnforcementLevel.ADVISORY,
+    "disabled": EnforcementLevel.DISABLED,
+}
+
+
+def plain(value: Any) -> Any:
+    """Plain dicts/lists from the SDK's proxies (which raise on reading an unknown value)."""
+    if isinstance(value, Mapping):
+        target = value["__target"] if not isinstance(value, dict) else value
+        return {key: plain(item) for key, item in target.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        target = value["__target"] if not isinstance(value, list | tuple) else value
+        return [plain(item) for item in target]
+    return value
+
+
+def _unknown(error: UnknownValue) -> UnknownValueError:
+    return UnknownValueError(error.sentinel, [str(p) for p in error.path])
+
+
+def resource_policy(rule: Rule) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type != rule.resource_type:
+            return
+        try:
+            violations = rule.check(plain(args.props), rule.config(args.get_config()))
+        except UnknownValue as error:
+            raise _unknown(error) from None
+        for violation in violations:
+            report(violation.message, None)
+
+    return ResourceValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        enforcement_level=_LEVELS[rule.level],
+        config_schema=_schema(rule),
+        validate=validate,
+    )
+
+
+def stack_policy(rule: Rule) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        resources = [
+            {
+                "type": r.resource_type,
+                "urn": r.urn,
+                "name": r.name,
+                "props": plain(r.props),
+                "dependencies": [d.urn for d in r.dependencies],
+                "property_dependencies": {k: [d.urn for d in v] for k, v in r.property_dependencies.items()},
+            }
+            for r in args.resources
+        ]
+        try:
+            violations = rule.check(resources, rule.config(args.get_config()))
+        except UnknownValue as error:
+            raise _unknown(error) from None
+        for violation in violations:
+            report(violation.message, violation.urn)
+
+    return StackValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        enforcement_level=_LEVELS[rule.level],
+        config_schema=_schema(rule),
+        validate=validate,
+    )
+
+
+def _schema(rule: Rule) -> PolicyConfigSchema | None:
+    if not rule.config_schema:
+        return None
+    return PolicyConfigSchema(properties={k: dict(v) for k, v in rule.config_schema.items()})
+
+
+def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    return [resource_policy(r) if r.kind == "resource" else stack_policy(r) for r in RULES]
+
+
+def serve() -> None:
+    """Build the pack. PolicyPack's constructor starts the analyzer gRPC server and blocks forever."""
+    PolicyPack(
+        name=PACK_NAME,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        policies=policies(),
+        description="Least privilege for OAuth API clients, their scopes and secrets, and SCIM groups.",
+    )

@@ -1,0 +1,529 @@
+"""The least-privilege rules of the `scope-guardrails` policy pack, as plain Python over plain dicts.
+
+Why plain: the same rules run in two places. The CrossGuard pack (`policies/__main__.py`, through
+`policies.crossguard`) wraps them into `ResourceValidationPolicy`/`StackValidationPolicy` objects, and
+`scopectl report` calls them on the resources of a `pulumi preview --json` (where policy results are not
+recorded). Nothing here imports Pulumi.
+
+Shapes:
+- resource rules take `(props, config)`: the resource's inputs as a dict and the rule's config (its
+  schema defaults merged with the user's values); they return a list of `Violation`.
+- stack rules take `(resources, config)` where each resource is a dict
+  `{"type", "urn", "name", "props", "dependencies": [urn], "property_dependencies": {prop: [urn]}}`.
+
+A scope assignment or secret belongs to the API client it takes `client_id` from. During a preview that
+id is unknown, so stack rules follow `property_dependencies["client_id"]` (the output wiring the program
+declares) and fall back to equal `client_id` values. A rule that needs a value that is unknown during
+preview raises `UnknownValue`; the pack turns that into the engine's usual advisory "can't run policy
+during preview" message instead of guessing.
+
+Messages name resources, scopes and settings, never property values of secrets.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+_DYNAMIC = "pulumi-python:dynamic/"
+API_CLIENT = _DYNAMIC + "zidentity:ApiClient"
+SCOPE_ASSIGNMENT = _DYNAMIC + "zidentity:ScopeAssignment"
+CLIENT_SECRET = _DYNAMIC + "zidentity:ClientSecret"
+SCIM_GROUP = _DYNAMIC + "scim:Group"
+SCIM_USER = _DYNAMIC + "scim:User"
+
+# Sentinels the engine uses for values only known after `up` (pulumi_policy.proxy, pulumi.runtime.rpc).
+UNKNOWN_VALUES = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+
+# The scope names of the emulator's tenant, which are also the real Zscaler OneAPI names listed in
+# docs/architecture.md. Point `scopes-in-catalog.catalog` at your own tenant's list.
+DEFAULT_CATALOG = [
+    "ziam:admin",
+    "ziam:read",
+    "scim:read",
+    "scim:write",
+    "sync:profile:read",
+    "connector:read",
+    "connector:write",
+    "Role:API_Role01",
+    "Scope:Default: Role:API Full Access",
+    "Role:ZDX Read Only",
+]
+DEFAULT_WRITE_MARKERS = ["write", "readwrite", "admin", "delete", "manage", "create", "update", "full"]
+DEFAULT_READ_MARKERS = ["read", "readonly", "view", "list", "get"]
+
+Level = Literal["mandatory", "advisory", "disabled"]
+
+
+class UnknownValue(Exception):
+    """A value the rule needs is not known yet (preview); `path` says which, e.g. ["scopes"], and
+    `sentinel` is the engine's placeholder found there (it tells the value's type)."""
+
+    def __init__(
+        self, path: Sequence[str | int], sentinel: str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    ) -> None:
+        self.path = list(path)
+        self.sentinel = sentinel
+        super().__init__("." + ".".join(str(p) for p in self.path) + " is not known during preview")
+
+
+@dataclass(frozen=True)
+class Violation:
+    message: str
+    urn: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy: its name, default level, config schema (with defaults) and plain check function."""
+
+    name: str
+    description: str
+    level: Level
+    kind: Literal["resource", "stack"]
+    check: Callable[..., list[Violation]]
+    resource_type: str | None = None
+    config_schema: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def config(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Schema defaults overlaid with the given values (the engine does the same reconciliation)."""
+        merged = {key: spec["default"] for key, spec in self.config_schema.items() if "default" in spec}
+        merged.update({k: v for k, v in (given or {}).items() if k != "enforcementLevel"})
+        return merged
+
+
+# --- value helpers ---------------------------------------------------------------------------------
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value in UNKNOWN_VALUES
+
+
+def known(props: Mapping[str, Any], key: str, default: Any = None) -> Any:
+    """`props[key]` (or `default` when absent), raising UnknownValue when the engine does not know it yet."""
+    value = props.get(key, default)
+    if is_unknown(value):
+        raise UnknownValue([key], value)
+    return value
+
+
+def _scopes(props: Mapping[str, Any]) -> dict[str, Any]:
+    scopes = known(props, "scopes", {})
+    if isinstance(scopes, Mapping):
+        return dict(scopes)
+    if isinstance(scopes, list):  # tolerate the list form; the provider turns it into a map
+        return {str(name): {} for name in scopes}
+    return {}
+
+
+def _tokens(scope: str) -> set[str]:
+    return {t for t in re.split(r"[^a-z0-9]+", scope.lower()) if t}
+
+
+def is_write_scope(scope: str, write_markers: Iterable[str] = DEFAULT_WRITE_MARKERS) -> bool:
+    """A scope that changes things: one of its words (split on `:`, `.`, `_`, spaces...) is a write marker."""
+    return bool(_tokens(scope) & {m.lower() for m in write_markers})
+
+
+def is_read_scope(
+    scope: str,
+    read_markers: Iterable[str] = DEFAULT_READ_MARKERS,
+    write_markers: Iterable[str] = DEFAULT_WRITE_MARKERS,
+) -> bool:
+    """A scope that only reads: a read marker and no write marker (`Role:ZDX Read Only`, `scim:read`).
+
+    A scope that says neither (`Role:API_Role01`) is not read-only: unknown power counts as power.
+    """
+    return bool(_tokens(scope) & {m.lower() for m in read_markers}) and not is_write_scope(
+        scope, write_markers
+    )
+
+
+def _did_you_mean(word: str, candidates: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _label(resource: Mapping[str, Any]) -> str:
+    return str(resource.get("name") or resource.get("urn", "?").rsplit("::", 1)[-1])
+
+
+# --- resource rules --------------------------------------------------------------------------------
+
+
+def no_wildcard_scopes(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    forbidden = {s.lower() for s in config.get("forbiddenScopes", [])}
+    out = []
+    for scope in sorted(_scopes(props)):
+        if "*" in scope:
+            out.append(
+                Violation(f"scope {scope!r} is a wildcard; grant the specific scopes the client needs")
+            )
+        elif scope.lower() in forbidden:
+            out.append(
+                Violation(f"scope {scope!r} is all-powerful (listed in forbiddenScopes); grant narrower ones")
+            )
+    return out
+
+
+def scopes_in_catalog(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    catalog = list(config.get("catalog", []))
+    known_names = set(catalog)
+    return [
+        Violation(f"scope {scope!r} is not in the tenant's scope catalog{_did_you_mean(scope, catalog)}")
+        for scope in sorted(_scopes(props))
+        if scope not in known_names
+    ]
+
+
+def write_scopes_justified(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    markers = config.get("writeMarkers", DEFAULT_WRITE_MARKERS)
+    out = []
+    for scope, metadata in sorted(_scopes(props).items()):
+        if not is_write_scope(scope, markers):
+            continue
+        justification = metadata.get("justification") if isinstance(metadata, Mapping) else None
+        if is_unknown(justification):
+            raise UnknownValue(["scopes", scope, "justification"], justification)
+        if not isinstance(justification, str) or not justification.strip():
+            out.append(
+                Violation(
+                    f"scope {scope!r} can change data but has no justification; "
+                    f'add scopes["{scope}"].justification (ticket, reason)'
+                )
+            )
+    return out
+
+
+def max_scopes_per_client(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    limit = int(config.get("maxScopes", 8))
+    count = len(_scopes(props))
+    if count > limit:
+        return [Violation(f"the client holds {count} scopes, more than {limit}; split it by job")]
+    return []
+
+
+def secret_max_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    limit = int(config.get("maxLifetimeDays", 90))
+    lifetime = known(props, "lifetime_days", 90)
+    if isinstance(lifetime, int | float) and lifetime > limit:
+        return [Violation(f"secret lifetime is {int(lifetime)} days, more than the allowed {limit}")]
+    return []
+
+
+def client_has_owner(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    owner = known(props, "owner", "")
+    if not isinstance(owner, str) or not owner.strip():
+        return [Violation("the client has no owner; set owner to the team or person who answers for it")]
+    return []
+
+
+def privileged_groups_exclusive(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    display_name = known(props, "display_name", "")
+    patterns = config.get("privilegedGroups", [])
+    if not isinstance(display_name, str) or not any(
+        fnmatch.fnmatch(display_name.lower(), p.lower()) for p in patterns
+    ):
+        return []
+    if known(props, "exclusive", True) is not True:
+        return [
+            Violation(
+                f"group {display_name!r} is privileged, so its membership must be exclusive "
+                "(exclusive: true), or members added by hand would stay"
+            )
+        ]
+    return []
+
+
+# --- stack rules -----------------------------------------------------------------------------------
+
+
+def _of_type(resources: Iterable[Mapping[str, Any]], type_: str) -> list[Mapping[str, Any]]:
+    return [r for r in resources if r.get("type") == type_]
+
+
+def client_of(resource: Mapping[str, Any], clients: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The API client a scope assignment or secret takes its `client_id` from, if it is in `clients`.
+
+    Raises UnknownValue when nothing links them yet (an unknown id and no recorded dependency).
+    """
+    by_urn = {c.get("urn"): c for c in clients}
+    for urn in (resource.get("property_dependencies") or {}).get("client_id", []):
+        if urn in by_urn:
+            return by_urn[urn]
+    client_id = resource.get("props", {}).get("client_id")
+    if isinstance(client_id, str) and client_id and not is_unknown(client_id):
+        for client in clients:
+            if client.get("props", {}).get("client_id") == client_id:
+                return client
+    for urn in resource.get("dependencies") or []:
+        if urn in by_urn:
+            return by_urn[urn]
+    if is_unknown(client_id):
+        raise UnknownValue(["client_id"], client_id)
+    return None
+
+
+def read_only_purposes(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
+    purposes = set(config.get("readOnlyPurposes", []))
+    reads = config.get("readMarkers", DEFAULT_READ_MARKERS)
+    writes = config.get("writeMarkers", DEFAULT_WRITE_MARKERS)
+    clients = _of_type(resources, API_CLIENT)
+    out = []
+    for assignment in _of_type(resources, SCOPE_ASSIGNMENT):
+        client = client_of(assignment, clients)
+        if client is None:
+            continue
+        purpose = known(client.get("props", {}), "purpose", "")
+        if purpose not in purposes:
+            continue
+        for scope in sorted(_scopes(assignment.get("props", {}))):
+            if not is_read_scope(scope, reads, writes):
+                out.append(
+                    Violation(
+                        f"client {_label(client)!r} has purpose {purpose!r} and may hold read scopes only, "
+                        f"but is granted {scope!r}",
+                        assignment.get("urn"),
+                    )
+                )
+    return out
+
+
+def client_has_rotating_secret(
+    resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]
+) -> list[Violation]:
+    require_schedule = bool(config.get("requireSchedule", True))
+    clients = _of_type(resources, API_CLIENT)
+    secrets_by_client: dict[Any, list[Mapping[str, Any]]] = {}
+    for secret in _of_type(resources, CLIENT_SECRET):
+        client = client_of(secret, clients)
+        if client is not None:
+            secrets_by_client.setdefault(client.get("urn"), []).append(secret)
+    out = []
+    for client in clients:
+        secrets = secrets_by_client.get(client.get("urn"), [])
+        if not secrets:
+            out.append(
+                Violation(f"client {_label(client)!r} has no ClientSecret in this stack", client.get("urn"))
+            )
+            continue
+        if require_schedule:
+            rotations = [known(s.get("props", {}), "rotation", "") for s in secrets]
+            if not any(isinstance(r, str) and "schedule:" in r for r in rotations):
+                out.append(
+                    Violation(
+                        f"the secret of client {_label(client)!r} has no rotation schedule; "
+                        "set secret.rotate_every_days",
+                        client.get("urn"),
+                    )
+                )
+    return out
+
+
+def unique_client_names(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
+    first: dict[str, str] = {}
+    out = []
+    for client in _of_type(resources, API_CLIENT):
+        name = known(client.get("props", {}), "name", None)
+        if not isinstance(name, str):
+            continue
+        folded = name.casefold()
+        if folded in first:
+            out.append(
+                Violation(
+                    f"API client name {name!r} is also used by {first[folded]}; names must be unique",
+                    client.get("urn"),
+                )
+            )
+        else:
+            first[folded] = _label(client)
+    return out
+
+
+def client_in_stack(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
+    clients = _of_type(resources, API_CLIENT)
+    out = []
+    for resource in [*_of_type(resources, CLIENT_SECRET), *_of_type(resources, SCOPE_ASSIGNMENT)]:
+        if client_of(resource, clients) is None:
+            kind = "secret" if resource.get("type") == CLIENT_SECRET else "scope assignment"
+            out.append(
+                Violation(
+                    f"{kind} {_label(resource)!r} belongs to no API client declared in this stack; "
+                    "take client_id from an ApiClient of the stack",
+                    resource.get("urn"),
+                )
+            )
+    return out
+
+
+# --- the catalogue -----------------------------------------------------------------------------------
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        name="no-wildcard-scopes",
+        description="No wildcard or all-powerful scopes (*, *:*, <resource>:*, admin).",
+        level="mandatory",
+        kind="resource",
+        resource_type=SCOPE_ASSIGNMENT,
+        check=no_wildcard_scopes,
+        config_schema={"forbiddenScopes": {**_STRINGS, "default": ["admin", "ziam:admin"]}},
+    ),
+    Rule(
+        name="scopes-in-catalog",
+        description="Every scope exists in the tenant's scope catalog.",
+        level="mandatory",
+        kind="resource",
+        resource_type=SCOPE_ASSIGNMENT,
+        check=scopes_in_catalog,
+        config_schema={"catalog": {**_STRINGS, "default": DEFAULT_CATALOG}},
+    ),
+    Rule(
+        name="write-scopes-justified",
+        description="Write, admin and delete scopes carry a non-empty justification.",
+        level="mandatory",
+        kind="resource",
+        resource_type=SCOPE_ASSIGNMENT,
+        check=write_scopes_justified,
+        config_schema={"writeMarkers": {**_STRINGS, "default": DEFAULT_WRITE_MARKERS}},
+    ),
+    Rule(
+        name="read-only-purposes",
+        description="Clients whose purpose is reporting, audit or monitoring hold read scopes only.",
+        level="mandatory",
+        kind="stack",
+        check=read_only_purposes,
+        config_schema={
+            "readOnlyPurposes": {**_STRINGS, "default": ["reporting", "audit", "monitoring"]},
+            "readMarkers": {**_STRINGS, "default": DEFAULT_READ_MARKERS},
+            "writeMarkers": {**_STRINGS, "default": DEFAULT_WRITE_MARKERS},
+        },
+    ),
+    Rule(
+        name="secret-max-lifetime",
+        description="A client secret lives at most maxLifetimeDays (default 90).",
+        level="mandatory",
+        kind="resource",
+        resource_type=CLIENT_SECRET,
+        check=secret_max_lifetime,
+        config_schema={"maxLifetimeDays": {"type": "integer", "minimum": 1, "default": 90}},
+    ),
+    Rule(
+        name="client-has-rotating-secret",
+        description="Every API client has a ClientSecret in the stack, rotated on a schedule.",
+        level="mandatory",
+        kind="stack",
+        check=client_has_rotating_secret,
+        config_schema={"requireSchedule": {"type": "boolean", "default": True}},
+    ),
+    Rule(
+        name="client-has-owner",
+        description="Every API client names an owner.",
+        level="mandatory",
+        kind="resource",
+        resource_type=API_CLIENT,
+        check=client_has_owner,
+    ),
+    Rule(
+        name="max-scopes-per-client",
+        description="A client holds at most maxScopes scopes (default 8).",
+        level="advisory",
+        kind="resource",
+        resource_type=SCOPE_ASSIGNMENT,
+        check=max_scopes_per_client,
+        config_schema={"maxScopes": {"type": "integer", "minimum": 1, "default": 8}},
+    ),
+    Rule(
+        name="privileged-groups-exclusive",
+        description="Groups named as privileged (quarantine, admin) have exclusive membership.",
+        level="mandatory",
+        kind="resource",
+        resource_type=SCIM_GROUP,
+        check=privileged_groups_exclusive,
+        config_schema={"privilegedGroups": {**_STRINGS, "default": ["*quarantine*", "*admin*"]}},
+    ),
+    Rule(
+        name="unique-client-names",
+        description="No two API clients in the stack share a name.",
+        level="mandatory",
+        kind="stack",
+        check=unique_client_names,
+    ),
+    Rule(
+        name="client-in-stack",
+        description="Every secret and scope assignment belongs to an API client declared in the stack.",
+        level="mandatory",
+        kind="stack",
+        check=client_in_stack,
+    ),
+)
+
+RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+
+
+# --- running the rules outside the engine (scopectl report) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    level: str  # mandatory | advisory (an unknown value during preview is always advisory)
+    message: str
+    urn: str | None
+
+
+def effective(rule: Rule, policy_config: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """A rule's level and config under a Pulumi policy config document
+    (`{"all": "advisory", "max-scopes-per-client": {"enforcementLevel": "mandatory", "maxScopes": 5}}`)."""
+    policy_config = policy_config or {}
+    level: str = rule.level
+    if isinstance(policy_config.get("all"), str):
+        level = policy_config["all"]
+    given = policy_config.get(rule.name)
+    if isinstance(given, str):
+        return given, rule.config()
+    given = dict(given or {})
+    level = given.get("enforcementLevel", level)
+    return level, rule.config(given)
+
+
+def evaluate(
+    resources: Sequence[Mapping[str, Any]], policy_config: Mapping[str, Any] | None = None
+) -> list[Finding]:
+    """Every rule over a stack's resources (dicts as described at the top), in catalogue order."""
+    findings: list[Finding] = []
+    for rule in RULES:
+        level, config = effective(rule, policy_config)
+        if level == "disabled":
+            continue
+        if level == "remediate":  # nothing to remediate automatically; the engine reports it as mandatory
+            level = "mandatory"
+        if rule.kind == "resource":
+            targets = [r for r in resources if r.get("type") == rule.resource_type]
+            for resource in targets:
+                findings += _run(rule, level, (resource.get("props", {}), config), resource.get("urn"))
+        else:
+            findings += _run(rule, level, (resources, config), None)
+    return findings
+
+
+def _run(rule: Rule, level: str, args: tuple[Any, ...], urn: str | None) -> list[Finding]:
+    try:
+        return [Finding(rule.name, level, v.message, v.urn or urn) for v in rule.check(*args)]
+    except UnknownValue as unknown:
+        return [Finding(rule.name, "advisory", f"can't run during preview: {unknown}", urn)]
