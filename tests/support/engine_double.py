@@ -33,8 +33,10 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -317,6 +319,7 @@ class ProviderProcess:
         python: str = sys.executable,
         startup_timeout: float = 30.0,
         rpc_timeout: float = 120.0,
+        clock_offset: float = 0.0,
     ) -> None:
         self.cwd = str(cwd)
         self.project = project
@@ -327,6 +330,7 @@ class ProviderProcess:
         self.python = python
         self.startup_timeout = startup_timeout
         self.rpc_timeout = rpc_timeout
+        self.clock_offset = clock_offset
         self.accept_secrets = False
         self.supports_preview = False
         self.port: int | None = None
@@ -335,6 +339,7 @@ class ProviderProcess:
         self.calls: list[str] = []
         self._calls_lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._shim_dir: str | None = None
         self._channel: grpc.Channel | None = None
         self._stub: provider_pb2_grpc.ResourceProviderStub | None = None
 
@@ -347,6 +352,8 @@ class ProviderProcess:
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
+        if self.clock_offset:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [self._clock_shim(), env.get("PYTHONPATH")]))
         self._proc = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:1"],
             cwd=self.cwd,
@@ -384,11 +391,27 @@ class ProviderProcess:
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
         return self
 
+    def _clock_shim(self) -> str:
+        """A directory whose ``sitecustomize`` moves the plugin's wall clock by ``clock_offset`` s.
+
+        This is how tests let time pass for the provider (a secret entering its renewal window) without
+        any hook in product code: the plugin simply runs on a machine whose clock is ahead.
+        """
+        if self._shim_dir is None:
+            self._shim_dir = tempfile.mkdtemp(prefix="plugin-clock-")
+        Path(self._shim_dir, "sitecustomize.py").write_text(
+            "import time as _time\n"
+            "_real_time = _time.time\n"
+            f"_time.time = lambda: _real_time() + {float(self.clock_offset)!r}\n"
+        )
+        return self._shim_dir
+
     def stop(self) -> None:
         """Close the channel and end the plugin (the engine terminates plugins after an operation)."""
         if self._channel is not None:
             self._channel.close()
             self._channel = None
+        self._stub = None
         if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()
             try:
@@ -397,6 +420,21 @@ class ProviderProcess:
                 self._proc.kill()
                 self._proc.wait(timeout=10)
         self._proc = None
+        if self._shim_dir is not None:
+            shutil.rmtree(self._shim_dir, ignore_errors=True)
+            self._shim_dir = None
+
+    def restart(self) -> None:
+        """A new plugin process, configured like the old one: what the next ``pulumi`` command gets.
+
+        The CLI starts one plugin per command, so process-wide caches (token, shared listings) never
+        outlive a command; tests that edit the tenant out of band restart before the next command.
+        """
+        configured = self._stub is not None and "Configure" in self.calls
+        self.stop()
+        self.start()
+        if configured:
+            self.configure()
 
     @property
     def running(self) -> bool:
@@ -786,13 +824,17 @@ class Engine:
         """``pulumi destroy``: delete everything, dependents first."""
         with self._state_lock:
             everything = list(self.state.values())
-        self._delete_in_order(everything)
+        deleted = self._delete_in_order(everything)
         with self._state_lock:
             self.state = {}
-        return [Step("delete", old.urn, old_id=old.id) for old in everything]
+        return [Step("delete", old.urn, old_id=old.id) for old in deleted]
 
-    def _delete_in_order(self, resources: Sequence[ResourceState]) -> None:
-        """Delete in waves: a resource goes once nothing left in the batch depends on it."""
+    def _delete_in_order(self, resources: Sequence[ResourceState]) -> list[ResourceState]:
+        """Delete in waves: a resource goes once nothing left in the batch depends on it.
+
+        Returns the resources in the order their waves ran.
+        """
+        deleted: list[ResourceState] = []
         remaining = {old.urn + "#" + old.id: old for old in resources}
         while remaining:
             depended_on = {dep for old in remaining.values() for dep in old.dependencies}
@@ -806,3 +848,5 @@ class Engine:
             self._map(delete_one, wave)
             for old in wave:
                 remaining.pop(old.urn + "#" + old.id)
+            deleted.extend(wave)
+        return deleted

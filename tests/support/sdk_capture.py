@@ -10,6 +10,7 @@ that use them, as under the real engine.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from google.protobuf import json_format
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from tests.support.engine_double import Goal, make_urn, to_struct
+from tests.support.engine_double import EngineError, Goal, make_urn, to_struct
 
 RegisterCallback = Callable[[Goal], tuple[str, str, dict[str, Any]]]
 """Takes a goal, returns ``(urn, id, outputs)`` in wire form ("" id = unknown in preview)."""
@@ -69,12 +70,28 @@ def run_program(
     """
     monitor = _EngineMonitor(on_register, project, stack)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    _quiet_failed_registrations(asyncio.get_event_loop())
 
     @pulumi.runtime.test
     def _run() -> None:
         program()
 
     _run()
+
+
+def _quiet_failed_registrations(loop: asyncio.AbstractEventLoop) -> None:
+    """Do not log "Future exception was never retrieved" for a step failure the engine already raised.
+
+    The SDK leaves the failed registration's futures unobserved; the error itself reaches the test
+    through ``Engine.run``, so the asyncio log line would only repeat it (with a traceback).
+    """
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), EngineError):
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
 
 
 def capture_registrations(
