@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -93,10 +94,19 @@ class EmulatorApp:
         self.faults = FaultInjector()
         self.faults.configure(self.options.faults)
         self.control = ControlApi(self.control_token, self.counter, self.limiter, self.faults)
-        factory = _load_scim_factory()
-        self.scim_app: WsgiApp | None = (
-            factory(self.data_dir / SCIM_DB, dialect=self.options.dialect) if factory else None
-        )
+        self._scim_factory = _load_scim_factory()
+        self._scim_app: WsgiApp | None = None
+        self._scim_lock = threading.Lock()
+
+    @property
+    def scim_app(self) -> WsgiApp | None:
+        """The SCIM app, built on first use: building it costs ~0.1 s of model setup that identity-only
+        users (and most in-process tests) never need."""
+        if self._scim_app is None and self._scim_factory is not None:
+            with self._scim_lock:
+                if self._scim_app is None:
+                    self._scim_app = self._scim_factory(self.data_dir / SCIM_DB, dialect=self.options.dialect)
+        return self._scim_app
 
     # -- credentials -----------------------------------------------------------------------------
     def credentials(self, base_url: str) -> dict[str, str]:
@@ -125,7 +135,7 @@ class EmulatorApp:
         return path
 
     def close(self) -> None:
-        closer = getattr(self.scim_app, "close", None)
+        closer = getattr(self._scim_app, "close", None)
         if callable(closer):
             closer()
         self.store.close()
@@ -187,13 +197,14 @@ class EmulatorApp:
         idp = self.store.get_idp(idp_id)
         if idp is None:
             return _scim_error(404, f"no SCIM identity provider with id {idp_id!r}")(start_response)
-        if self.scim_app is None:
+        scim_app = self.scim_app
+        if scim_app is None:
             return _scim_error(404, "SCIM is not available in this emulator build")(start_response)
         scim_environ = dict(environ)
         scim_environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/scim/1/{idp_id}/v2"
         scim_environ["PATH_INFO"] = rest
         scim_environ[PRINCIPAL_KEY] = self._scim_principal(Request(environ), idp_id, idp.token_digest)
-        return self.scim_app(scim_environ, start_response)
+        return scim_app(scim_environ, start_response)
 
     def _scim_principal(self, request: Request, idp_id: str, idp_digest: bytes) -> Principal | None:
         token = bearer_token(request)

@@ -96,7 +96,13 @@ class TokenService:
                 self._signing_key,
                 algorithms=["HS256"],
                 audience=AUDIENCE,
-                options={"verify_exp": False, "require": ["exp", "sub", "aud"]},
+                # Time claims are checked below against the tenant's clock, not PyJWT's.
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": ["exp", "sub", "aud"],
+                },
             )
         except jwt.InvalidTokenError:
             return None
