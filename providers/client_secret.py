@@ -59,7 +59,9 @@ def replace_reasons(olds: Mapping[str, Any], news: Mapping[str, Any], now: float
     reasons = []
     if is_unknown(news.get("rotation")) or (olds.get("rotation") or "") != (news.get("rotation") or ""):
         reasons.append("rotation")
-    if is_unknown(news.get("client_id")) or olds.get("client_id") != news.get("client_id"):
+    # An unknown client_id (the client itself is being updated in a preview) is not a reason: the id of
+    # an existing client does not change, and guessing "replace" would plan a rotation that never runs.
+    if not is_unknown(news.get("client_id")) and olds.get("client_id") != news.get("client_id"):
         reasons.append("client_id")
     renew_before = news.get("renew_before_days")
     if is_unknown(renew_before) or renew_before is None:

@@ -100,7 +100,8 @@ class ScopeAssignmentProvider(TenantProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # DIFF_UNKNOWN: the engine diffs the scope maps itself, one entry per added/removed scope.
         # Moving the assignment to another client is a replacement (a different tenant object).
-        moved = olds.get("client_id") != news.get("client_id")
+        # An unknown client_id only means the client is being updated in a preview; its id stays.
+        moved = not is_unknown(news.get("client_id")) and olds.get("client_id") != news.get("client_id")
         return DiffResult(changes=None, replaces=["client_id"] if moved else [], delete_before_replace=False)
 
     def _grant_exactly(self, client_id: str, names: list[str]) -> list[str]:

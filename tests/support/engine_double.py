@@ -392,17 +392,24 @@ class ProviderProcess:
         return self
 
     def _clock_shim(self) -> str:
-        """A directory whose ``sitecustomize`` moves the plugin's wall clock by ``clock_offset`` s.
+        """A directory whose ``sitecustomize`` moves the providers' wall clock by ``clock_offset`` s.
 
         This is how tests let time pass for the provider (a secret entering its renewal window) without
-        any hook in product code: the plugin simply runs on a machine whose clock is ahead.
+        any hook in product code. Only callers in the ``providers`` package see the shifted time: gRPC's
+        own timers must keep the real clock or the plugin's server never starts.
         """
         if self._shim_dir is None:
             self._shim_dir = tempfile.mkdtemp(prefix="plugin-clock-")
         Path(self._shim_dir, "sitecustomize.py").write_text(
+            "import sys as _sys\n"
             "import time as _time\n"
             "_real_time = _time.time\n"
-            f"_time.time = lambda: _real_time() + {float(self.clock_offset)!r}\n"
+            f"_OFFSET = {float(self.clock_offset)!r}\n"
+            "def _time_for_caller():\n"
+            "    caller = _sys._getframe(1).f_globals.get('__name__', '')\n"
+            "    shifted = caller == 'providers' or caller.startswith('providers.')\n"
+            "    return _real_time() + (_OFFSET if shifted else 0.0)\n"
+            "_time.time = _time_for_caller\n"
         )
         return self._shim_dir
 
