@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import shutil
 import signal
 import socket
@@ -16,7 +17,14 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import pulumi
 import pytest
+
+from access_model import read_stack_access
+from tests.support.analyzer_double import PolicyPackHost, StackResource
+from tests.support.emulator import RunningEmulator
+from tests.support.engine_double import Engine, ProviderProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scripts" / "demo"
@@ -177,3 +185,81 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:  # pragma: no cover - ru
         assert preview.returncode == 0, preview.stdout + preview.stderr
     finally:
         _stop_emulator(tenant)
+
+
+# --- what `pulumi up --policy-pack policies` does in the demo, without the CLI -----------------------
+
+
+def test_dev_model_deploys_to_the_emulator_through_the_real_plugin_and_passes_the_pack(
+    emulator: RunningEmulator,
+) -> None:
+    """The demo's chain with an engine double in place of the CLI: the real program, the real provider
+    plugin (`python -m pulumi.dynamic`) against a real emulator, and the real policy pack."""
+    credentials = emulator.credentials
+    config = {
+        "scope-manager:tokenUrl": credentials["token_url"],
+        "scope-manager:apiUrl": credentials["api_url"],
+        "scope-manager:clientId": credentials["client_id"],
+        "scope-manager:clientSecret": credentials["client_secret"],
+        "scope-manager:scimUrl": credentials["scim_url"],
+        "scope-manager:scimToken": credentials["scim_token"],
+    }
+    access = read_stack_access(ROOT / "Pulumi.dev.yaml")
+
+    def program() -> None:
+        pulumi.runtime.set_all_config({"scope-manager:access": json.dumps(access)})
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    plugin = ProviderProcess(
+        ROOT, config=config, secret_keys={"scope-manager:clientSecret", "scope-manager:scimToken"}
+    )
+    engine = Engine(plugin)
+    with plugin, PolicyPackHost(ROOT / "policies") as pack:
+        plugin.configure()
+        pack.configure()
+        try:
+            first = engine.run(program)
+            assert sorted(step.op for step in first) == ["create"] * 10
+
+            for state in engine.state.values():
+                assert pack.analyze(state.urn, state.type, state.inputs) == [], state.urn
+            stack = [StackResource(s.urn, s.type, s.outputs, s.dependencies) for s in engine.state.values()]
+            assert pack.analyze_stack(stack) == []
+
+            granted = {
+                s.urn.rsplit("::", 1)[-1]: s.outputs["granted"]
+                for s in engine.state.values()
+                if s.type.endswith("ScopeAssignment")
+            }
+            assert granted == {
+                "directory-sync-scopes": [
+                    "connector:read",
+                    "connector:write",
+                    "scim:read",
+                    "scim:write",
+                    "sync:profile:read",
+                ],
+                "reporting-scopes": ["scim:read"],
+            }
+            with httpx.Client(
+                base_url=credentials["scim_url"],
+                headers={"Authorization": f"Bearer {credentials['scim_token']}"},
+                timeout=30,
+            ) as scim:
+                groups = scim.get("/Groups", params={"filter": 'displayName eq "Contractors"'}).json()
+            (contractors,) = groups["Resources"]
+            assert len(contractors["members"]) == 2
+
+            second = engine.run(program)
+            assert {step.op for step in second} == {"same"}
+
+            secret_values = [
+                s.outputs["value"]["value"] for s in engine.state.values() if s.type.endswith("ClientSecret")
+            ]
+            assert len(secret_values) == 2
+            logs = "\n".join(plugin.stderr_lines + pack.stderr_lines)
+            assert not any(value in logs for value in secret_values)
+        finally:
+            pulumi.runtime.set_all_config({})
+            if engine.state:
+                engine.destroy()
