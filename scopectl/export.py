@@ -1,10 +1,220 @@
-"""PROVISIONAL stub."""
+"""`scopectl export`: write a stack file whose access model reproduces the live tenant.
+
+This is how an existing tenant comes under management: export, fill in the TODOs (owners, purposes,
+justifications for write/admin scopes), commit as `Pulumi.<stack>.yaml`, set the credentials with
+`pulumi config set --secret`, and run `pulumi up`: every object carries `adopt: true`, so it is taken
+over, not recreated. The output is written by hand rather than by yaml.dump so each TODO can sit as a
+comment on the line it is about; every scalar is still quoted by PyYAML, and the result is re-read
+and validated against the schema before it is written.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from access_model import ACCESS_KEY, load_yaml, validate
+from providers.tenant import TenantSettings
+from scopectl.errors import EXIT_OK, ScopectlError
+from scopectl.export_model import ExportedModel, build_model
+from scopectl.findings import is_privileged_scope
+from scopectl.live import read_tenant
+from scopectl.markdown import plural
+from scopectl.progress import Progress
+from scopectl.stack import find_project_dir, locate, read_config
+from scopectl.tenant_access import add_tenant_arguments, open_tenant, resolve_settings
+
+_INDENT = "  "
+_PURPOSES = "provisioning|integration|automation|reporting|audit|monitoring"
+# Non-secret settings carried into the exported stack file, so it points at the tenant it came from.
+_PLAIN_SETTINGS = (("vanityDomain", "vanity_domain"), ("cloud", "cloud"), ("tokenUrl", "token_url"),
+                   ("apiUrl", "api_url"), ("scimUrl", "scim_url"))  # fmt: skip
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("export")
-    parser.set_defaults(run=lambda args: 1)
+    parser = subparsers.add_parser(
+        "export",
+        help="write an access model (a stack file) that reproduces the live tenant, with adopt: true",
+        description=(
+            "Read the live tenant and write a stack file whose scope-manager:access model reproduces it, "
+            "with adopt: true on every object so a first `pulumi up` takes them over without recreating "
+            "them. Owners, purposes and justifications of write/admin scopes cannot be read from the "
+            "tenant: they are left as TODO comments, and the policy pack flags them until filled in. "
+            "The API client whose credentials the export uses is left out. Tenant settings come from "
+            "--stack/--stack-file (its scope-manager:* keys) and the environment, or --credentials-file."
+        ),
+    )
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here instead of stdout")
+    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    parser.add_argument("--stack", "-s", metavar="NAME", help="read tenant settings from Pulumi.NAME.yaml")
+    parser.add_argument("--stack-file", type=Path, metavar="FILE", help="read tenant settings from this file")
+    parser.add_argument("--cwd", "-C", type=Path, metavar="DIR", help="project directory for --stack")
+    add_tenant_arguments(parser)
+    parser.add_argument("--no-groups", action="store_true", help="leave SCIM groups out")
+    parser.add_argument("--no-users", action="store_true", help="leave SCIM users out")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.output and args.output.exists() and not args.force:
+        raise ScopectlError(f"--output {args.output}: the file exists; pass --force to overwrite it")
+    progress = Progress(enabled=not args.quiet)
+    stack_config: dict[str, Any] = {}
+    source = "the environment"
+    if args.stack or args.stack_file:
+        project = find_project_dir(args.cwd) if args.cwd else None
+        stack_file = locate(args.stack, args.stack_file, project)
+        stack_config, source = read_config(stack_file), str(stack_file.path)
+    settings = resolve_settings(stack_config, args.credentials_file, source=source)
+
+    with open_tenant(settings) as tenant:
+        live = read_tenant(
+            tenant,
+            progress,
+            zidentity=settings.has_zidentity,
+            scim=settings.has_scim and not (args.no_groups and args.no_users),
+            secrets_of=(),
+            admin_client_id=settings.client_id,
+        )
+    exported = build_model(
+        live, is_privileged_scope, include_groups=not args.no_groups, include_users=not args.no_users
+    )
+    text = render(exported, settings, today=dt.datetime.now(dt.UTC).date())
+    _check(text)
+
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        progress.step(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    access = exported.access
+    progress.step(
+        f"exported {plural(len(access.get('clients', {})), 'client')}, "
+        f"{plural(len(access.get('groups', {})), 'group')}, {plural(len(access.get('users', {})), 'user')}; "
+        f"{plural(sum(map(len, exported.todo_scopes.values())), 'write/admin scope')} without a justification"
+    )
+    return EXIT_OK
+
+
+def _check(text: str) -> None:
+    """The export must load and validate like any stack file; a failure here is a scopectl bug."""
+    document = load_yaml(text, "exported model")
+    errors = validate(document["config"][ACCESS_KEY])
+    if errors:
+        listed = "; ".join(str(e) for e in errors[:5])
+        raise ScopectlError(f"internal error: the exported model does not validate ({listed})")
+
+
+# -- YAML ------------------------------------------------------------------------------------------
+
+
+def render(exported: ExportedModel, settings: TenantSettings, today: dt.date) -> str:
+    where = settings.api_url or settings.scim_url or "the tenant"
+    lines = [
+        f"# Access model exported from {where} on {today.isoformat()} by `python -m scopectl export`.",
+        "# Every object has adopt: true: the first `pulumi up` takes it over instead of creating it.",
+        "# Before that first `pulumi up`:",
+        "#   - fill in each TODO below: a client's owner and purpose, and why it holds each write/admin",
+        "#     scope (`justification:`). The policy pack rejects the plan until you do.",
+        "#   - set the credentials: pulumi config set --secret scope-manager:clientSecret ... (and clientId,",
+        "#     scimToken); secret values are never exported.",
+        "#   - each client gets a new secret managed by the stack (existing secret values cannot be read).",
+    ]
+    if exported.excluded_client is not None:
+        excluded = exported.excluded_client
+        lines.append(
+            f"# Not exported: API client {excluded.name!r} (id {excluded.id}), whose credentials this export"
+        )
+        lines.append("# used; managing it from the same stack could lock the stack out of its own tenant.")
+    lines.append("config:")
+    for key, attribute in _PLAIN_SETTINGS:
+        value = getattr(settings, attribute)
+        if value and not (settings.vanity_domain and key in ("tokenUrl", "apiUrl")):
+            lines.append(f"{_INDENT}scope-manager:{key}: {_scalar(value)}")
+    lines.append(f"{_INDENT}{ACCESS_KEY}:")
+    lines += _access(exported, depth=2)
+    return "\n".join(lines) + "\n"
+
+
+def _access(exported: ExportedModel, depth: int) -> list[str]:
+    pad = _INDENT * depth
+    access = exported.access
+    lines: list[str] = []
+    if "catalog" in access:
+        lines.append(f"{pad}catalog:")
+        lines += [f"{pad}{_INDENT}- {_scalar(name)}" for name in access["catalog"]]
+    if "clients" in access:
+        lines.append(f"{pad}clients:" + ("" if access["clients"] else " {}"))
+        for key, client in access["clients"].items():
+            lines += _client_lines(key, client, exported.todo_scopes.get(key, []), depth + 1)
+    if "groups" in access:
+        lines.append(f"{pad}groups:" + ("" if access["groups"] else " {}"))
+        for key, group in access["groups"].items():
+            lines.append(f"{pad}{_INDENT}{_scalar(key)}:")
+            for skipped in exported.skipped_members.get(key, []):
+                lines.append(f"{pad}{_INDENT * 2}# not exported: member {skipped} (members are users)")
+            lines += _mapping_lines(group, depth + 2)
+    if "users" in access:
+        lines.append(f"{pad}users:" + ("" if access["users"] else " {}"))
+        for key, user in access["users"].items():
+            lines.append(f"{pad}{_INDENT}{_scalar(key)}:")
+            lines += _mapping_lines(user, depth + 2)
+    return lines
+
+
+def _client_lines(key: str, client: dict[str, Any], todo_scopes: list[str], depth: int) -> list[str]:
+    pad = _INDENT * depth
+    inner = pad + _INDENT
+    lines = [f"{pad}{_scalar(key)}:"]
+    lines += _mapping_lines({k: v for k, v in client.items() if k != "scopes"}, depth + 1)
+    lines.append(f"{inner}# TODO owner: who answers for this client (a team address)")
+    lines.append(f"{inner}# TODO purpose: one of {_PURPOSES}")
+    if not client["scopes"]:
+        lines.append(f"{inner}scopes: {{}}")
+        return lines
+    lines.append(f"{inner}scopes:")
+    for scope in client["scopes"]:
+        todo = "  # TODO justification: why does this client need it?" if scope in todo_scopes else ""
+        lines.append(f"{inner}{_INDENT}{_scalar(scope)}: {{}}{todo}")
+    return lines
+
+
+def _mapping_lines(mapping: dict[str, Any], depth: int) -> list[str]:
+    pad = _INDENT * depth
+    lines = []
+    for key, value in mapping.items():
+        if isinstance(value, list):
+            if not value:
+                lines.append(f"{pad}{key}: []")
+                continue
+            lines.append(f"{pad}{key}:")
+            lines += [f"{pad}{_INDENT}- {_scalar(item)}" for item in value]
+        else:
+            lines.append(f"{pad}{key}: {_scalar(value)}")
+    return lines
+
+
+def _scalar(value: Any) -> str:
+    """One scalar as PyYAML writes it in block context (quoted exactly when needed).
+
+    Strings that look like dates are quoted too, so they stay strings for every YAML reader."""
+    text = yaml.safe_dump({"x": value}, width=math.inf, allow_unicode=True).removesuffix("\n")
+    inner = text.removeprefix("x: ")
+    if isinstance(value, str) and inner == value and _looks_like_date(value):
+        return f"'{value}'"
+    return inner
+
+
+def _looks_like_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

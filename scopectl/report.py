@@ -49,6 +49,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"upper bound on the Markdown length (default {COMMENT_LIMIT}, under GitHub's 65,536 limit)",
     )
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument(
+        "--title",
+        default="Scope Manager review",
+        help="heading of the Markdown report (e.g. for a `pulumi refresh --preview-only --json` document)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(to_json(review, findings), indent=2, sort_keys=False) + "\n"
     else:
-        text = to_markdown(review, findings, limit=args.max_chars)
+        text = to_markdown(review, findings, limit=args.max_chars, title=args.title)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
@@ -131,10 +136,12 @@ def _summary_counts(review: Review, findings: list[Finding]) -> dict[str, int]:
 # -- Markdown ----------------------------------------------------------------------------------------
 
 
-def to_markdown(review: Review, findings: list[Finding], limit: int = COMMENT_LIMIT) -> str:
+def to_markdown(
+    review: Review, findings: list[Finding], limit: int = COMMENT_LIMIT, title: str = "Scope Manager review"
+) -> str:
     counts = _summary_counts(review, findings)
     stack = f" — stack {code(review.stack)}" if review.stack else ""
-    head = f"### Scope Manager review{stack}\n\n" + _summary_line(review, counts)
+    head = f"### {escape(title)}{stack}\n\n" + _summary_line(review, counts)
     sections = [
         Section(
             "Preview errors", [f"- {escape(e)}" for e in review.errors], "error", priority=0, max_share=0.1

@@ -1,0 +1,326 @@
+"""Compare what a stack declares with what the tenant holds: the drift `scopectl audit` reports.
+
+Pure: takes the model's desired state (as of a day) and a `LiveTenant`, returns findings. It sees
+what `pulumi refresh` cannot: objects nobody declared (refresh only reads what is in state), and
+secrets that are about to expire (refresh only compares inputs). Objects are matched by their tenant
+names: API clients by name, groups by displayName, users by userName (SCIM names compare without
+case, RFC 7643).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from access_model import AccessModel, DesiredState
+from scopectl.live import LiveClient, LiveTenant
+
+# Finding kinds, in the order a report lists them (most urgent first).
+UNDECLARED_CLIENT = "undeclared_client"
+MISSING_OBJECT = "missing_object"
+UNDECLARED_SCOPE = "undeclared_scope"
+EXPIRED_GRANT = "expired_grant"
+MISSING_SCOPE = "missing_scope"
+SECRET_EXPIRED = "secret_expired"
+SECRET_MISSING = "secret_missing"
+SECRET_EXPIRING = "secret_expiring"
+SECRET_UNREADABLE = "secret_unreadable"
+MEMBER_ADDED = "member_added"
+MEMBER_REMOVED = "member_removed"
+SETTING_CHANGED = "setting_changed"
+
+KIND_ORDER = (
+    UNDECLARED_CLIENT,
+    MISSING_OBJECT,
+    UNDECLARED_SCOPE,
+    EXPIRED_GRANT,
+    MISSING_SCOPE,
+    SECRET_EXPIRED,
+    SECRET_MISSING,
+    SECRET_EXPIRING,
+    SECRET_UNREADABLE,
+    MEMBER_ADDED,
+    MEMBER_REMOVED,
+    SETTING_CHANGED,
+)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference. `subject` is the object's kind ("client", "group", "user"); `key` its name in
+    the access model (None when undeclared); `name` its tenant name; `item` the scope, member or
+    secret concerned; `detail` a sentence for people."""
+
+    kind: str
+    subject: str
+    name: str
+    detail: str
+    key: str | None = None
+    item: str | None = None
+    privileged: bool = False
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """What the audit could look at (a missing SCIM configuration skips groups and users)."""
+
+    clients: bool
+    directory: bool
+
+
+def find_drift(
+    model: AccessModel,
+    desired: DesiredState,
+    live: LiveTenant,
+    *,
+    expiring_days: int,
+    now: dt.datetime,
+    is_privileged: Callable[[str], bool],
+) -> list[Drift]:
+    found: list[Drift] = []
+    if live.read_zidentity:
+        found += _clients(model, desired, live, expiring_days, now, is_privileged)
+    if live.read_scim:
+        found += _groups(desired, live)
+        found += _users(desired, live)
+    return sorted(found, key=lambda d: (KIND_ORDER.index(d.kind), d.subject, d.name.casefold(), d.item or ""))
+
+
+# -- clients ---------------------------------------------------------------------------------------
+
+
+def _clients(
+    model: AccessModel,
+    desired: DesiredState,
+    live: LiveTenant,
+    expiring_days: int,
+    now: dt.datetime,
+    is_privileged: Callable[[str], bool],
+) -> list[Drift]:
+    found: list[Drift] = []
+    declared_names = {c.name for c in desired.clients.values()}
+    for client in live.clients:
+        if client.name in declared_names or client.id == live.admin_client_id:
+            continue
+        privileged = [s for s in client.scopes if is_privileged(s)]
+        scopes = ", ".join(client.scopes) or "no scopes"
+        found.append(
+            Drift(
+                UNDECLARED_CLIENT,
+                "client",
+                client.name,
+                f"exists in the tenant but no stack declares it (scopes: {scopes})",
+                item=client.id,
+                privileged=bool(privileged),
+            )
+        )
+
+    for key, declared in desired.clients.items():
+        actual = live.client_named(declared.name)
+        if actual is None:
+            found.append(
+                Drift(MISSING_OBJECT, "client", declared.name, "declared but not in the tenant", key=key)
+            )
+            continue
+        granted_in_model = model.clients[key].scopes
+        for scope in sorted(set(actual.scopes) - set(declared.scopes)):
+            grant = granted_in_model.get(scope)
+            if grant is not None and grant.expires is not None and grant.expires < desired.today:
+                found.append(
+                    Drift(
+                        EXPIRED_GRANT,
+                        "client",
+                        declared.name,
+                        f"the grant expired on {grant.expires.isoformat()} but the scope is still granted "
+                        "(the next `pulumi up` revokes it)",
+                        key=key,
+                        item=scope,
+                        privileged=is_privileged(scope),
+                    )
+                )
+            else:
+                found.append(
+                    Drift(
+                        UNDECLARED_SCOPE,
+                        "client",
+                        declared.name,
+                        "granted in the tenant but not declared",
+                        key=key,
+                        item=scope,
+                        privileged=is_privileged(scope),
+                    )
+                )
+        for scope in sorted(set(declared.scopes) - set(actual.scopes)):
+            found.append(
+                Drift(
+                    MISSING_SCOPE,
+                    "client",
+                    declared.name,
+                    "declared but not granted in the tenant",
+                    key=key,
+                    item=scope,
+                    privileged=is_privileged(scope),
+                )
+            )
+        found += _client_settings(key, declared, actual)
+        found += _secret_health(key, declared.name, actual, expiring_days, now)
+    return found
+
+
+def _client_settings(key: str, declared, actual: LiveClient) -> list[Drift]:
+    changes = []
+    if declared.enabled != actual.enabled:
+        changes.append(("enabled", declared.enabled, actual.enabled))
+    if (
+        actual.access_token_lifetime is not None
+        and declared.access_token_lifetime != actual.access_token_lifetime
+    ):
+        changes.append(
+            ("access_token_lifetime", declared.access_token_lifetime, actual.access_token_lifetime)
+        )
+    if (declared.description or None) != (actual.description or None):
+        changes.append(("description", declared.description, actual.description))
+    return [
+        Drift(
+            SETTING_CHANGED,
+            "client",
+            declared.name,
+            f"declared {_show(want)}, tenant has {_show(have)}",
+            key=key,
+            item=name,
+        )
+        for name, want, have in changes
+    ]
+
+
+def _secret_health(
+    key: str, name: str, client: LiveClient, expiring_days: int, now: dt.datetime
+) -> list[Drift]:
+    if client.secrets_error is not None:
+        return [
+            Drift(
+                SECRET_UNREADABLE,
+                "client",
+                name,
+                f"secrets could not be read: {client.secrets_error}",
+                key=key,
+            )
+        ]
+    if client.secrets is None:
+        return []
+    dated = [s for s in client.secrets if s.expires_at is not None]
+    if not client.secrets:
+        return [Drift(SECRET_MISSING, "client", name, "has no secret (deleted out of band?)", key=key)]
+    if not dated:
+        return []
+    newest = max(dated, key=lambda s: s.expires_at)  # type: ignore[arg-type, return-value]
+    assert newest.expires_at is not None
+    when = newest.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    if newest.expires_at <= now:
+        return [
+            Drift(
+                SECRET_EXPIRED,
+                "client",
+                name,
+                f"every secret has expired (the newest on {when})",
+                key=key,
+                item=newest.id,
+            )
+        ]
+    left = newest.expires_at - now
+    if left <= dt.timedelta(days=expiring_days):
+        days = left.days
+        return [
+            Drift(
+                SECRET_EXPIRING,
+                "client",
+                name,
+                f"the newest secret expires {when} (in {days} day{'s' if days != 1 else ''})",
+                key=key,
+                item=newest.id,
+            )
+        ]
+    return []
+
+
+# -- directory -------------------------------------------------------------------------------------
+
+
+def _groups(desired: DesiredState, live: LiveTenant) -> list[Drift]:
+    found: list[Drift] = []
+    by_name = {g.display_name.casefold(): g for g in live.groups}
+    for key, declared in desired.groups.items():
+        actual = by_name.get(declared.display_name.casefold())
+        if actual is None:
+            found.append(
+                Drift(
+                    MISSING_OBJECT, "group", declared.display_name, "declared but not in the tenant", key=key
+                )
+            )
+            continue
+        want = {m.casefold(): m for m in declared.members}
+        have = {m.casefold(): m for m in actual.members}
+        have |= {other.casefold(): other for other in actual.other_members}
+        if declared.exclusive:
+            for folded in sorted(have.keys() - want.keys()):
+                found.append(
+                    Drift(
+                        MEMBER_ADDED,
+                        "group",
+                        declared.display_name,
+                        "member not declared (added by hand?)",
+                        key=key,
+                        item=have[folded],
+                    )
+                )
+        for folded in sorted(want.keys() - have.keys()):
+            found.append(
+                Drift(
+                    MEMBER_REMOVED,
+                    "group",
+                    declared.display_name,
+                    "declared member is missing (removed by hand?)",
+                    key=key,
+                    item=want[folded],
+                )
+            )
+    return found
+
+
+def _users(desired: DesiredState, live: LiveTenant) -> list[Drift]:
+    found: list[Drift] = []
+    by_name = {u.user_name.casefold(): u for u in live.users}
+    for key, declared in desired.users.items():
+        actual = by_name.get(declared.user_name.casefold())
+        if actual is None:
+            # A declared-inactive user that is gone is what on_delete/ZPA deactivation leaves behind.
+            if declared.active:
+                found.append(
+                    Drift(
+                        MISSING_OBJECT, "user", declared.user_name, "declared but not in the tenant", key=key
+                    )
+                )
+            continue
+        if declared.active != actual.active:
+            state = "active" if actual.active else "deactivated"
+            want = "active" if declared.active else "inactive"
+            found.append(
+                Drift(
+                    SETTING_CHANGED,
+                    "user",
+                    declared.user_name,
+                    f"declared {want}, tenant has it {state}",
+                    key=key,
+                    item="active",
+                )
+            )
+    return found
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
