@@ -144,7 +144,8 @@ class ScimGroupProvider(TenantProvider):
             remove = present & dropped
         add = wanted - present
         if add or remove:
-            version = (group.get("meta") or {}).get("version")
+            # After a rename the client remembers the new version itself; the one read above is stale.
+            version = None if ops else (group.get("meta") or {}).get("version")
             scim.change_members(group_id, add=sorted(add), remove=sorted(remove), etag=version)
         return sorted((present - remove) | add)
 
