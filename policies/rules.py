@@ -256,36 +256,50 @@ def _of_type(resources: Iterable[Mapping[str, Any]], type_: str) -> list[Mapping
     return [r for r in resources if r.get("type") == type_]
 
 
-def client_of(resource: Mapping[str, Any], clients: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The API client a scope assignment or secret takes its `client_id` from, if it is in `clients`.
+class ClientIndex:
+    """Finds the API client a scope assignment or secret takes its `client_id` from (built once per
+    stack, so relating N resources to their clients stays linear)."""
 
-    Raises UnknownValue when nothing links them yet (an unknown id and no recorded dependency).
-    """
-    by_urn = {c.get("urn"): c for c in clients}
-    for urn in (resource.get("property_dependencies") or {}).get("client_id", []):
-        if urn in by_urn:
-            return by_urn[urn]
-    client_id = resource.get("props", {}).get("client_id")
-    if isinstance(client_id, str) and client_id and not is_unknown(client_id):
+    def __init__(self, clients: Sequence[Mapping[str, Any]]) -> None:
+        self.by_urn = {c.get("urn"): c for c in clients}
+        self.by_id: dict[str, Mapping[str, Any]] = {}
         for client in clients:
-            if client.get("props", {}).get("client_id") == client_id:
-                return client
-    for urn in resource.get("dependencies") or []:
-        if urn in by_urn:
-            return by_urn[urn]
-    if is_unknown(client_id):
-        raise UnknownValue(["client_id"], client_id)
-    return None
+            client_id = client.get("props", {}).get("client_id")
+            if isinstance(client_id, str) and client_id and not is_unknown(client_id):
+                self.by_id.setdefault(client_id, client)
+
+    def of(self, resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The owning client, or None when it is not in the stack.
+
+        Raises UnknownValue when nothing links them yet (an unknown id and no recorded dependency).
+        """
+        for urn in (resource.get("property_dependencies") or {}).get("client_id", []):
+            if urn in self.by_urn:
+                return self.by_urn[urn]
+        client_id = resource.get("props", {}).get("client_id")
+        if isinstance(client_id, str) and client_id in self.by_id:
+            return self.by_id[client_id]
+        for urn in resource.get("dependencies") or []:
+            if urn in self.by_urn:
+                return self.by_urn[urn]
+        if is_unknown(client_id):
+            raise UnknownValue(["client_id"], client_id)
+        return None
+
+
+def client_of(resource: Mapping[str, Any], clients: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The API client (among `clients`) that `resource` takes its `client_id` from; see ClientIndex."""
+    return ClientIndex(clients).of(resource)
 
 
 def read_only_purposes(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
     purposes = set(config.get("readOnlyPurposes", []))
     reads = config.get("readMarkers", DEFAULT_READ_MARKERS)
     writes = config.get("writeMarkers", DEFAULT_WRITE_MARKERS)
-    clients = _of_type(resources, API_CLIENT)
+    clients = ClientIndex(_of_type(resources, API_CLIENT))
     out = []
     for assignment in _of_type(resources, SCOPE_ASSIGNMENT):
-        client = client_of(assignment, clients)
+        client = clients.of(assignment)
         if client is None:
             continue
         purpose = known(client.get("props", {}), "purpose", "")
@@ -308,9 +322,10 @@ def client_has_rotating_secret(
 ) -> list[Violation]:
     require_schedule = bool(config.get("requireSchedule", True))
     clients = _of_type(resources, API_CLIENT)
+    index = ClientIndex(clients)
     secrets_by_client: dict[Any, list[Mapping[str, Any]]] = {}
     for secret in _of_type(resources, CLIENT_SECRET):
-        client = client_of(secret, clients)
+        client = index.of(secret)
         if client is not None:
             secrets_by_client.setdefault(client.get("urn"), []).append(secret)
     out = []
@@ -355,10 +370,10 @@ def unique_client_names(resources: Sequence[Mapping[str, Any]], config: Mapping[
 
 
 def client_in_stack(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
-    clients = _of_type(resources, API_CLIENT)
+    index = ClientIndex(_of_type(resources, API_CLIENT))
     out = []
     for resource in [*_of_type(resources, CLIENT_SECRET), *_of_type(resources, SCOPE_ASSIGNMENT)]:
-        if client_of(resource, clients) is None:
+        if index.of(resource) is None:
             kind = "secret" if resource.get("type") == CLIENT_SECRET else "scope assignment"
             out.append(
                 Violation(
