@@ -45,7 +45,20 @@ class EmulatorScimHandler(ScimHandler):
         patch_op: PatchOp[Any],
         conditions: Conditions,
     ) -> Resource[Any]:
-        resource = super().patch_resource(resource_type, resource_id, patch_op, conditions)
+        """scim2-server's PATCH, except that a PATCH changing nothing answers with the stored resource.
+
+        scim2-server answers with the object the PATCH was applied to, even when it decides nothing
+        changed and stores nothing; a ``replace`` that only reorders members then shows an order
+        the server never stored. Answering with what is stored keeps every answer true.
+        """
+        current = self.storage.get(resource_type, resource_id)
+        assert current.meta is not None
+        version = current.meta.version
+        patched = self.service.apply_patch(current, patch_op, conditions)
+        if patched is None:
+            resource = self.storage.get(resource_type, resource_id)
+        else:
+            resource = self.storage.update(resource_type, patched, expected_version=version)
         self._delete_if_inactive(resource_type, resource)
         return resource
 

@@ -20,6 +20,7 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 """Largest non-bulk request body: a PUT of a 10,000-member group with ``$ref`` URLs is ~1.2 MB."""
 
 GROUP = "Group"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 class BodyTooLargeException(SCIMException):
@@ -89,7 +90,7 @@ class EmulatorScimService(ScimService):
         response = super().search_response(base_url, resource_types, page, search_request)
         if self.dialect.group_list_without_members and response.body is not None:
             for resource in response.body.get("Resources", []):
-                if resource.get("meta", {}).get("resourceType") == GROUP:
+                if GROUP_SCHEMA in resource.get("schemas", ()):  # meta may be projected away
                     resource.pop("members", None)
         return response
 
