@@ -89,7 +89,7 @@ class EmulatorApp:
         self.tokens = TokenService(self.store, hasher, signing_key, catalog.scopes_by_id, clock)
         self.admin = AdminApi(self.store, hasher, self.tokens, catalog, clock)
         self.counter = RequestCounter()
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(self.options.monotonic)
         self.limiter.configure(self.options.rate_limit)
         self.faults = FaultInjector()
         self.faults.configure(self.options.faults)

@@ -131,6 +131,8 @@ class Request:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise bad_request(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        except RecursionError:
+            raise bad_request("JSON nested too deeply") from None
         if not isinstance(value, dict):
             raise bad_request(f"expected a JSON object at the top level, got {_json_type(value)}")
         return value

@@ -20,6 +20,7 @@ class EmulatorOptions:
     verbose: bool = False
     # Injectable clocks let in-process tests expire tokens and secrets without waiting.
     clock: Callable[[], float] = field(default=time.time)
+    monotonic: Callable[[], float] = field(default=time.monotonic)  # drives the rate limiter's bucket
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def __post_init__(self) -> None:

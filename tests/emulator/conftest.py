@@ -117,7 +117,7 @@ class Tenant:
 
 def make_tenant(data_dir, **options: Any) -> Tenant:
     clock = FakeClock()
-    app = create_app(data_dir, EmulatorOptions(clock=clock, sleep=clock.sleep, **options))
+    app = create_app(data_dir, EmulatorOptions(clock=clock, monotonic=clock, sleep=clock.sleep, **options))
     http = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE_URL)
     return Tenant(app, http, clock, app.credentials(BASE_URL))
 
