@@ -112,6 +112,6 @@ def fit_sections(head: str, sections: Sequence[Section], limit: int, full_report
 
 def _section_header(section: Section) -> str:
     header = f"#### {section.title}\n\n"
-    if section.intro:
-        header += section.intro + "\n\n"
+    if section.intro:  # e.g. a table head: its rows must follow on the very next line
+        header += section.intro + "\n"
     return header

@@ -57,6 +57,7 @@ class ResourceChange:
     detailed_diff: Mapping[str, str] = field(default_factory=dict)  # property path -> kind
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     resource_id: str | None = None
 
     @property
@@ -205,6 +206,7 @@ def _collapse(urn: str, group: list[tuple[int, dict[str, Any]]], source: str) ->
         detailed_diff=detailed,
         parent=state.get("parent") if isinstance(state.get("parent"), str) else None,
         dependencies=_dependencies(old_state, new_state),
+        property_dependencies=_property_dependencies(new_state or old_state),
         resource_id=_resource_id(old_state, new_state),
     )
 
@@ -239,6 +241,17 @@ def _dependencies(*states: Mapping[str, Any] | None) -> tuple[str, ...]:
             if isinstance(dep, str):
                 seen[dep] = None
     return tuple(seen)
+
+
+def _property_dependencies(state: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    raw = (state or {}).get("propertyDependencies")
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(key): tuple(urn for urn in urns if isinstance(urn, str))
+        for key, urns in raw.items()
+        if isinstance(urns, list)
+    }
 
 
 def _resource_id(*states: Mapping[str, Any] | None) -> str | None:

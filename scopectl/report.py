@@ -17,7 +17,7 @@ from typing import Any
 
 from scopectl import findings as findings_mod
 from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError
-from scopectl.findings import Finding
+from scopectl.findings import Finding, Findings, load_policy_config
 from scopectl.markdown import COMMENT_LIMIT, Section, capped_list, code, escape, fit_sections, plural
 from scopectl.preview import PreviewDocument, load_preview
 from scopectl.review import ClientReview, GroupReview, Review, ScopeGrant, UserReview, build_review
@@ -50,6 +50,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy config JSON (as given to `pulumi preview --policy-pack-config`) for levels and limits",
+    )
+    parser.add_argument(
         "--title",
         default="Scope Manager review",
         help="heading of the Markdown report (e.g. for a `pulumi refresh --preview-only --json` document)",
@@ -60,8 +66,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.max_chars < 2_000:
         raise ScopectlError("--max-chars must be at least 2000")
+    policy_config = load_policy_config(args.policy_config)
     document = _read(args.preview)
-    review, findings = analyse(document)
+    review, findings = analyse(document, policy_config)
     if args.format == "json":
         text = json.dumps(to_json(review, findings), indent=2, sort_keys=False) + "\n"
     else:
@@ -73,10 +80,12 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_CHANGES if review.has_changes else EXIT_OK
 
 
-def analyse(document: PreviewDocument) -> tuple[Review, list[Finding]]:
-    """The review and the findings for one preview (the seam tests and the audit reuse)."""
+def analyse(
+    document: PreviewDocument, policy_config: dict[str, Any] | None = None
+) -> tuple[Review, Findings]:
+    """The review and the least-privilege findings for one preview."""
     review = build_review(document, findings_mod.is_privileged_scope)
-    return review, findings_mod.evaluate(document)
+    return review, findings_mod.evaluate(document, policy_config)
 
 
 def _read(source: str) -> PreviewDocument:
@@ -101,7 +110,7 @@ def _read(source: str) -> PreviewDocument:
 # -- JSON --------------------------------------------------------------------------------------------
 
 
-def to_json(review: Review, findings: list[Finding]) -> dict[str, Any]:
+def to_json(review: Review, findings: Findings) -> dict[str, Any]:
     """Everything in the review, untruncated. Built only from the review's named fields."""
     return {
         "stack": review.stack,
@@ -111,12 +120,13 @@ def to_json(review: Review, findings: list[Finding]) -> dict[str, Any]:
         "groups": [dataclasses.asdict(g) for g in review.groups],
         "users": [dataclasses.asdict(u) for u in review.users],
         "other_changes": [dataclasses.asdict(o) for o in review.other],
-        "findings": [dataclasses.asdict(f) for f in findings],
+        "findings": [dataclasses.asdict(f) for f in findings.items],
+        "stack_rules_skipped": findings.stack_rule_names if findings.stack_rules_skipped else [],
         "preview_errors": review.errors,
     }
 
 
-def _summary_counts(review: Review, findings: list[Finding]) -> dict[str, int]:
+def _summary_counts(review: Review, findings: Findings) -> dict[str, int]:
     return {
         "clients_changed": len(review.clients),
         "clients_created": sum(c.lifecycle in ("created", "adopted") for c in review.clients),
@@ -128,8 +138,8 @@ def _summary_counts(review: Review, findings: list[Finding]) -> dict[str, int]:
         "members_joining": sum(len(g.joining) for g in review.groups),
         "members_leaving": sum(len(g.leaving) for g in review.groups),
         "users_changed": len(review.users),
-        "findings_mandatory": sum(f.level == "mandatory" for f in findings),
-        "findings_advisory": sum(f.level != "mandatory" for f in findings),
+        "findings_mandatory": sum(f.level == "mandatory" for f in findings.items),
+        "findings_advisory": sum(f.level != "mandatory" for f in findings.items),
     }
 
 
@@ -137,11 +147,18 @@ def _summary_counts(review: Review, findings: list[Finding]) -> dict[str, int]:
 
 
 def to_markdown(
-    review: Review, findings: list[Finding], limit: int = COMMENT_LIMIT, title: str = "Scope Manager review"
+    review: Review, findings: Findings, limit: int = COMMENT_LIMIT, title: str = "Scope Manager review"
 ) -> str:
     counts = _summary_counts(review, findings)
     stack = f" — stack {code(review.stack)}" if review.stack else ""
     head = f"### {escape(title)}{stack}\n\n" + _summary_line(review, counts)
+    if findings.stack_rules_skipped:
+        head += (
+            "\n\n_Stack-wide rules ("
+            + ", ".join(code(name) for name in findings.stack_rule_names)
+            + ") were not run: the preview leaves out unchanged resources. "
+            "Run `pulumi preview --json --show-sames` to include them._"
+        )
     sections = [
         Section(
             "Preview errors", [f"- {escape(e)}" for e in review.errors], "error", priority=0, max_share=0.1
@@ -157,7 +174,7 @@ def to_markdown(
         ),
         Section(
             "Least-privilege findings",
-            _finding_rows(findings),
+            _finding_rows(findings.items),
             "finding",
             priority=0,
             max_share=0.3,
@@ -204,13 +221,12 @@ _LIFECYCLE_WORDS = {
     "deleted": "**deleted**",
     "replaced": "**replaced**",
     "updated": "updated",
-    "unchanged": "changed",
 }
 
 
 def _client_block(client: ClientReview) -> str:
     name = f" ({code(client.tenant_name)})" if client.tenant_name and client.tenant_name != client.key else ""
-    lines = [f"**{code(client.key)}**{name} — {_LIFECYCLE_WORDS.get(client.lifecycle, client.lifecycle)}"]
+    lines = [f"**{code(client.key)}**{name}{_lifecycle(client.lifecycle)}"]
     lines += [f"- granted {_scope(g)}" for g in client.scopes_granted]
     lines += [f"- revoked {_scope(g, show_metadata=False)}" for g in client.scopes_revoked]
     lines += [f"- justification/expiry edited: {_scope(g)}" for g in client.scopes_amended]
@@ -220,6 +236,13 @@ def _client_block(client: ClientReview) -> str:
         lines.append(_secret_line(client))
     lines += [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in client.field_changes]
     return "\n".join(lines) + "\n"
+
+
+def _lifecycle(lifecycle: str) -> str:
+    """` — created` etc.; nothing when only the client's scopes or secret change."""
+    if lifecycle == "unchanged":
+        return ""
+    return f" — {_LIFECYCLE_WORDS.get(lifecycle, escape(lifecycle))}"
 
 
 def _scope(grant: ScopeGrant, show_metadata: bool = True) -> str:
@@ -253,7 +276,7 @@ def _secret_line(client: ClientReview) -> str:
 
 def _group_block(group: GroupReview) -> str:
     name = f" ({code(group.display_name)})" if group.display_name and group.display_name != group.key else ""
-    lines = [f"**{code(group.key)}**{name} — {_LIFECYCLE_WORDS.get(group.lifecycle, group.lifecycle)}"]
+    lines = [f"**{code(group.key)}**{name}{_lifecycle(group.lifecycle)}"]
     if group.members_opaque:
         lines.append("- members change (hidden in the preview)")
     if group.lifecycle == "deleted" and group.member_count:
@@ -268,7 +291,7 @@ def _group_block(group: GroupReview) -> str:
 
 def _user_block(user: UserReview) -> str:
     name = f" ({code(user.user_name)})" if user.user_name and user.user_name != user.key else ""
-    what = _LIFECYCLE_WORDS.get(user.lifecycle, user.lifecycle)
+    what = _LIFECYCLE_WORDS.get(user.lifecycle, escape(user.lifecycle))
     if user.activation:
         what += f", **{user.activation}**"
     lines = [f"**{code(user.key)}**{name} — {what}"]

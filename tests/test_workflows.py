@@ -220,6 +220,7 @@ def test_pulumi_preview_uses_the_policy_pack_and_json():
     [preview] = [w for name, w in all_commands() if name == "preview.yml" and w[0] == "pulumi"]
     assert preview[1] == "preview"
     assert "--json" in preview
+    assert "--show-sames" in preview  # the report's stack-wide rules need the unchanged resources
     assert preview[preview.index("--policy-pack") + 1] == "policies"
     assert "--stack" in preview
 
