@@ -173,7 +173,9 @@ def _client_lines(key: str, client: dict[str, Any], todo_scopes: list[str], dept
     pad = _INDENT * depth
     inner = pad + _INDENT
     lines = [f"{pad}{_scalar(key)}:"]
-    lines += _mapping_lines({k: v for k, v in client.items() if k != "scopes"}, depth + 1)
+    lines += _mapping_lines({k: v for k, v in client.items() if k not in ("scopes", "secret")}, depth + 1)
+    lines.append(f"{inner}secret:  # a new secret, rotated by the stack; existing secrets cannot be adopted")
+    lines += _mapping_lines(client["secret"], depth + 2)
     lines.append(f"{inner}# TODO owner: who answers for this client (a team address)")
     lines.append(f"{inner}# TODO purpose: one of {_PURPOSES}")
     if not client["scopes"]:

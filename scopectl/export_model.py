@@ -18,6 +18,9 @@ from scopectl.live import LiveClient, LiveGroup, LiveTenant, LiveUser
 _KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 _MAX_KEY = 63
 DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
+# Every exported client gets a secret the stack rotates: 90-day secrets renewed 14 days before expiry,
+# rotated on schedule every 76 days (before the renewal window opens), which the policy pack accepts.
+DEFAULT_SECRET = {"lifetime_days": 90, "renew_before_days": 14, "rotate_every_days": 76}
 
 
 @dataclass
@@ -79,6 +82,7 @@ def _client(client: LiveClient) -> dict[str, Any]:
     body["access_token_lifetime"] = client.access_token_lifetime or DEFAULT_ACCESS_TOKEN_LIFETIME
     body["adopt"] = True
     body["scopes"] = {scope: {} for scope in client.scopes}
+    body["secret"] = dict(DEFAULT_SECRET)
     return body
 
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from access_model import desired_state, load_stack
+from access_model import desired_state, load_stack, read_stack_access
+from policies import rules
 from scopectl.__main__ import main
 from tests.scopectl.tenant_setup import ADMIN_API, patch_members, scim_http, scope_ids
+from tests.support.program_double import run_program
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
@@ -113,6 +115,57 @@ def test_desired_state_of_the_export_reproduces_the_tenant_exactly(handmade, tmp
     assert users["ann@contractor.example"].emails == ("ann@contractor.example",)
     assert users["ann@contractor.example"].given_name == "Ann"
     assert all(u.adopt for u in users.values())
+
+
+def test_the_program_declares_resources_matching_the_tenant(handmade, tmp_path, capsys):
+    _, output, _ = export(handmade, tmp_path, capsys=capsys)
+
+    run = run_program(read_stack_access(output), env={"SCOPE_MANAGER_TODAY": TODAY.isoformat()})
+
+    assert run.error is None, run.error
+    clients = {r.plain_inputs["name"]: r for r in run.by_type("zidentity:ApiClient").values()}
+    assignments = run.by_type("zidentity:ScopeAssignment")
+    assert set(clients) == set(handmade["clients"])
+    for name, (scopes, enabled, lifetime) in handmade["clients"].items():
+        inputs = clients[name].plain_inputs
+        assert (inputs["enabled"], inputs["access_token_lifetime"], inputs["adopt"]) == (
+            enabled,
+            lifetime,
+            True,
+        )
+        assert sorted(assignments[f"{clients[name].name}-scopes"].plain_inputs["scopes"]) == sorted(scopes)
+    groups = {r.plain_inputs["display_name"]: r.plain_inputs for r in run.by_type("scim:Group").values()}
+    assert sorted(groups["Contractors 2026"]["members"]) == ["ann@contractor.example", "bob@example.com"]
+    assert not groups["Quarantine"].get("members")
+    assert all(g["adopt"] is True for g in groups.values())
+    users = {r.plain_inputs["user_name"]: r.plain_inputs for r in run.by_type("scim:User").values()}
+    assert set(users) == set(handmade["users"])
+    assert users["bob@example.com"]["active"] is False and users["svc-backup"]["active"] is True
+
+
+def test_policy_rules_flag_exactly_the_todo_placeholders(handmade, tmp_path, capsys):
+    _, output, _ = export(handmade, tmp_path, capsys=capsys)
+    run = run_program(read_stack_access(output), env={"SCOPE_MANAGER_TODAY": TODAY.isoformat()})
+    resources = [
+        {
+            "type": r.type,
+            "urn": r.urn,
+            "name": r.name,
+            "props": r.plain_inputs,
+            "dependencies": r.dependencies,
+            "property_dependencies": r.property_dependencies,
+        }
+        for r in run.registrations
+    ]
+
+    mandatory = {
+        (f.rule, f.urn.rsplit("::", 1)[-1]) for f in rules.evaluate(resources) if f.level == "mandatory"
+    }
+
+    keys = {r.plain_inputs["name"]: r.name for r in run.by_type("zidentity:ApiClient").values()}
+    expected = {("client-has-owner", key) for key in keys.values()}
+    expected.add(("write-scopes-justified", f"{keys['Directory Sync (prod)']}-scopes"))  # scim:write
+    assert mandatory == expected
 
 
 def test_audit_of_the_export_finds_no_drift(handmade, tmp_path, capsys):
