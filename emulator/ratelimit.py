@@ -108,7 +108,7 @@ class RateLimiter:
         self._window_count += 1
         remaining = max(0, GATEWAY_TOKEN_LIMIT - self._window_count)
         return [
-            ("x-ratelimit-limit", f"{GATEWAY_TOKEN_LIMIT}, {GATEWAY_TOKEN_LIMIT};w=1"),
+            ("x-ratelimit-limit", f"{GATEWAY_TOKEN_LIMIT}, {GATEWAY_TOKEN_LIMIT};w=1, 100000;w=60"),
             ("x-ratelimit-remaining", str(remaining)),
             ("x-ratelimit-reset", "1"),
         ]
