@@ -337,6 +337,9 @@ class ProviderProcess:
         self.stdout_lines: list[str] = []
         self.stderr_lines: list[str] = []
         self.calls: list[str] = []
+        self.max_in_flight = 0
+        """The most RPCs this engine had in flight at once (how concurrent the plugin was driven)."""
+        self._in_flight = 0
         self._calls_lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._shim_dir: str | None = None
@@ -507,10 +510,16 @@ class ProviderProcess:
 
     def _invoke(self, urn: str, operation: str, call: Callable[[], Any]) -> Any:
         self._record(operation)
+        with self._calls_lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
             return call()
         except grpc.RpcError as error:
             raise ProviderError(urn, operation, error.details() or str(error.code())) from None
+        finally:
+            with self._calls_lock:
+                self._in_flight -= 1
 
     @staticmethod
     def _names(urn: str) -> dict[str, str]:
