@@ -43,6 +43,8 @@ FAST_PATH_KEY = "emulator.scim.fast_path"
 """Environ key a test (never a client: HTTP cannot set it) sets to ``False`` to force scim2-server's path."""
 
 BODILESS_STATUSES = (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED)
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 @dataclass
@@ -105,10 +107,24 @@ class ScimApplication(WSGIApplication):
                 return response
         return self.handler.handle(request)
 
+    def finalize_response(self, request: ScimRequest, response: ScimResponse) -> ScimResponse:
+        response = super().finalize_response(request, response)
+        if self.dialect.active_as_string and response.body is not None:
+            stringify_active(response.body)
+        return response
+
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = self.read_request(environ)
         request.subject = environ.get(PRINCIPAL_KEY)
         return send_response(self.serve(request), start_response)
+
+
+def stringify_active(body: dict[str, Any]) -> None:
+    """Write users' ``active`` as ZPA shows it: the string ``"true"``/``"false"``, in place."""
+    resources = body.get("Resources") if LIST_SCHEMA in body.get("schemas", ()) else [body]
+    for resource in resources or ():
+        if USER_SCHEMA in resource.get("schemas", ()) and isinstance(resource.get("active"), bool):
+            resource["active"] = "true" if resource["active"] else "false"
 
 
 def send_response(response: ScimResponse, start_response: StartResponse) -> list[bytes]:

@@ -22,6 +22,8 @@ class Dialect:
     """``GET /Groups`` and ``POST /Groups/.search`` never return ``members``."""
     inactive_user_is_deleted: bool = False
     """A PATCH or PUT leaving a user with ``active: false`` deletes the user."""
+    active_as_string: bool = False
+    """Users show ``"active": "true"`` (a string, as most ZPA examples do) instead of a boolean."""
     default_page_size: int | None = None
     """``count`` of a search that gives none (``None``: every match, up to ``max_page_size``)."""
     max_page_size: int = 1000
@@ -34,6 +36,7 @@ ZPA = Dialect(
     group_patch_no_content=True,
     group_list_without_members=True,
     inactive_user_is_deleted=True,
+    active_as_string=True,
     default_page_size=10,
     max_page_size=100,
 )

@@ -83,7 +83,7 @@ def test_setting_active_false_deletes_the_user_and_its_memberships(zpa, how):
         body = user_body("alice", active=False)
     response = zpa.request(how, f"/Users/{user['id']}", json=body)
     assert response.status_code == 200
-    assert response.json()["active"] is False
+    assert response.json()["active"] == "false"
     assert_scim_error(zpa.get(f"/Users/{user['id']}"), 404)
     assert member_values(zpa.get(f"/Groups/{group['id']}").json()) == []
 
@@ -123,3 +123,17 @@ def test_group_memberships_sent_on_user_writes_are_ignored(zpa):
 def test_an_unknown_dialect_is_refused_with_the_valid_names():
     with pytest.raises(ValueError, match="strict, zpa"):
         dialect_named("okta")
+
+
+def test_active_is_shown_as_a_string_and_accepted_as_one(zpa):
+    """Most ZPA examples show ``"active": "true"``; clients must cope, and may send it back."""
+    user = create_user(zpa, "alice", active="true")
+    assert user["active"] == "true"
+    assert zpa.get(f"/Users/{user['id']}").json()["active"] == "true"
+    assert zpa.get("/Users").json()["Resources"][0]["active"] == "true"
+    replaced = zpa.put(f"/Users/{user['id']}", json=user_body("alice", active=True, displayName="A"))
+    assert replaced.json()["active"] == "true"
+
+
+def test_active_is_a_boolean_in_strict(scim):
+    assert create_user(scim, "alice", active=True)["active"] is True
