@@ -28,6 +28,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Union, cast
 
@@ -164,6 +165,7 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
         self.clock = clock
         self.lock = threading.RLock()
         self._depth = 0
+        self._attributes: dict[type[Resource[Any]], _ModelAttributes] = {}
         self._models = {
             cast(str, rt.name): cast(type[Resource[Any]], provider.model_for(rt))
             for rt in provider.resource_types
@@ -258,6 +260,8 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
             document = created.model_dump()
             members = canonical_members(document.pop("members", None)) if name == GROUP else None
             self._write(name, created, document, members)
+            if name != GROUP:
+                return created  # a private copy already; groups are re-read for their canonical members
             return self._model_of(name, document, members=members)
 
     def update(
@@ -527,37 +531,56 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
             raise PreconditionFailedException
 
     def _unique_values(self, resource: Resource[Any]) -> dict[str, str]:
-        paths = parametrize(Path, type(resource)).iter_paths(
-            include_subattributes=False, uniqueness=[Uniqueness.server, Uniqueness.global_]
-        )
         values = {}
-        for path in paths:
-            binding = cast(AttributeBinding, path.resolve())
-            value = self._comparable(resource, binding)
+        for path, binding in self._attributes_of(type(resource)).unique:
+            value = _comparable(resource, path, binding)
             if value is not None:
                 values[binding.urn] = json.dumps(hashable(value))
         return values
 
     def _indexed_values(self, resource: Resource[Any]) -> Iterator[tuple[str, str]]:
-        model = type(resource)
-        for attribute in INDEXED_ATTRIBUTES:
-            try:
-                binding = parametrize(Path, model)(attribute).resolve()
-            except Exception:  # the model has no such attribute
-                continue
-            if binding is None:
-                continue
-            value = self._comparable(resource, binding)
+        for path, binding in self._attributes_of(type(resource)).indexed:
+            value = _comparable(resource, path, binding)
             if isinstance(value, str):
                 yield binding.urn, value
 
-    @staticmethod
-    def _comparable(resource: Resource[Any], binding: AttributeBinding) -> Any:
-        value = parametrize(Path, type(resource))(binding.urn).get(resource, strict=False)
-        try:
-            return binding.comparable(value)
-        except ValueError:
-            return None
+    def _attributes_of(self, model: type[Resource[Any]]) -> _ModelAttributes:
+        """The unique and the indexed attributes of a model, resolved once (resolving paths is slow)."""
+        found = self._attributes.get(model)
+        if found is None:
+            path_of = parametrize(Path, model)
+            unique_paths = path_of.iter_paths(
+                include_subattributes=False, uniqueness=[Uniqueness.server, Uniqueness.global_]
+            )
+            unique = [cast(AttributeBinding, path.resolve()) for path in unique_paths]
+            indexed = []
+            for attribute in INDEXED_ATTRIBUTES:
+                try:
+                    binding = path_of(attribute).resolve()
+                except Exception:  # the model has no such attribute
+                    continue
+                if binding is not None:
+                    indexed.append(binding)
+            found = self._attributes[model] = _ModelAttributes(
+                [(path_of(binding.urn), binding) for binding in unique],
+                [(path_of(binding.urn), binding) for binding in indexed],
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class _ModelAttributes:
+    unique: list[tuple[Path[Any], AttributeBinding]]
+    indexed: list[tuple[Path[Any], AttributeBinding]]
+
+
+def _comparable(resource: Resource[Any], path: Path[Any], binding: AttributeBinding) -> Any:
+    """The value ``resource`` holds at ``path``, as comparisons see it (``None`` if it has none)."""
+    value = path.get(resource, strict=False)
+    try:
+        return binding.comparable(value)
+    except ValueError:
+        return None
 
 
 def _multiset(entries: Iterable[MemberEntry]) -> Counter[tuple[tuple[str, str], ...]]:
