@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -203,15 +204,46 @@ def _mapping_lines(mapping: dict[str, Any], depth: int) -> list[str]:
     return lines
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+/:()' -]*$")
+_RESOLVER = yaml.resolver.Resolver()
+# What a YAML 1.2 reader (the Pulumi CLI reads stack files with one) takes for a number, bool or null;
+# PyYAML, a YAML 1.1 reader, would leave some of these (1e3, 0o17) unquoted.
+_YAML12_NOT_STRING = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)"
+    r"|\.(nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"
+)
+
+
 def _scalar(value: Any) -> str:
     """One scalar as PyYAML writes it in block context (quoted exactly when needed).
 
-    Strings that look like dates are quoted too, so they stay strings for every YAML reader."""
+    Common names (`scim:read`, `ann@example.com`) take a fast path that PyYAML's own resolver confirms
+    reads back as the same string; anything else goes through `yaml.safe_dump`. Strings that look like
+    dates are quoted, so they stay strings for every YAML reader."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and _YAML12_NOT_STRING.fullmatch(value):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, str) and _plain_is_safe(value):
+        return value
     text = yaml.safe_dump({"x": value}, width=math.inf, allow_unicode=True).removesuffix("\n")
     inner = text.removeprefix("x: ")
     if isinstance(value, str) and inner == value and _looks_like_date(value):
         return f"'{value}'"
     return inner
+
+
+def _plain_is_safe(value: str) -> bool:
+    return (
+        bool(_PLAIN.match(value))
+        and ": " not in value
+        and " #" not in value
+        and not value.endswith((":", " "))
+        and not _looks_like_date(value)
+        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+    )
 
 
 def _looks_like_date(value: str) -> bool:

@@ -9,10 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from access_model import desired_state, load_stack, read_stack_access
 from policies import rules
 from scopectl.__main__ import main
+from scopectl.export import _scalar
 from tests.scopectl.tenant_setup import ADMIN_API, patch_members, scim_http, scope_ids
 from tests.support.program_double import run_program
 
@@ -277,3 +279,17 @@ def test_group_member_that_is_not_a_user_is_reported_not_exported(handmade, tmp_
     _, output, _ = export(handmade, tmp_path, capsys=capsys)
 
     assert "# not exported: member group 'Quarantine' (members are users)" in output.read_text()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["scim:read", "Scope:Default: Role:API Full Access", "Role:ZDX Read Only", "O'Brien", "a #b", "x:",
+     "-dash", "true", "yes", "on", "null", "~", "2026-01-01", "1e3", "0o17", "0x1F", "12", ".inf", "",
+     " padded ", "Directory Sync (prod)", "ann@contractor.example", "multi\nline", "tab\there", "ünïcödé"],
+)  # fmt: skip
+def test_every_exported_string_reads_back_as_the_same_string(value):
+    written = _scalar(value)
+
+    assert yaml.safe_load(f"key: {written}")["key"] == value
+    if value in ("1e3", "0o17", "12", ".inf", "true", "null", "~"):
+        assert written.startswith("'")  # a YAML 1.2 reader (the Pulumi CLI) would not see a string otherwise
