@@ -130,8 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.write_credentials(base_url)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    print(f"emulator listening on {base_url}", flush=True)
     try:
+        # Inside the try: a signal right after the ready line must still stop cleanly.
+        print(f"emulator listening on {base_url}", flush=True)
         server.run()
     except KeyboardInterrupt:
         pass
