@@ -199,7 +199,7 @@ def _state(tenant: Tenant, target: Target, with_scim: bool) -> list:
     return state
 
 
-_CALLERS: dict[tuple[int, tuple[str, ...]], dict[str, str]] = {}
+_CALLERS: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
 
 
 def _headers(tenant: Tenant, case: str, scopes: dict[str, list[str]], access: str) -> dict[str, str]:
@@ -209,7 +209,8 @@ def _headers(tenant: Tenant, case: str, scopes: dict[str, list[str]], access: st
         return {"Authorization": "Bearer not-a-real-token"}
     if case == "idp token":
         return {"Authorization": f"Bearer {tenant.credentials['scim_token']}"}
-    key = (id(tenant.app), tuple(scopes[access]))
+    # Keyed by the tenant's (random, per-instance) control token: id() could be reused after GC.
+    key = (tenant.credentials["control_token"], tuple(scopes[access]))
     if key not in _CALLERS:  # one caller client per scope set and tenant
         _CALLERS[key] = tenant.bearer_for_scopes(f"caller-{uuid.uuid4().hex[:12]}", scopes[access])
     return _CALLERS[key]
