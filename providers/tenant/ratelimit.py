@@ -27,7 +27,9 @@ class RequestPacer:
         if rate is not None and rate <= 0:
             raise ValueError("rate must be positive requests/s, or None for no limit")
         self.rate = rate
-        self.burst = max(1.0, burst if burst is not None else (rate or 1.0))
+        # No burst by default: requests go out evenly spaced at `rate`, which stays under a server
+        # bucket of the same rate whatever its burst size.
+        self.burst = max(1.0, burst if burst is not None else 1.0)
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()

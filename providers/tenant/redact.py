@@ -8,8 +8,10 @@ anything shaped like a bearer credential or a JWT.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
@@ -28,10 +30,16 @@ class Redactor:
             self.add(secret)
 
     def add(self, secret: str | None) -> None:
-        """Remember a secret value so that it is scrubbed from every later message."""
-        if secret and len(secret) >= _MIN_SECRET_LENGTH:
-            with self._lock:
-                self._secrets.add(secret)
+        """Remember a secret value so that it is scrubbed from every later message.
+
+        Also its URL-encoded and JSON-escaped spellings: a server echoing a form body or a JSON
+        string back would otherwise show it in a form `scrub` does not recognise.
+        """
+        if not secret or len(secret) < _MIN_SECRET_LENGTH:
+            return
+        spellings = {secret, quote_plus(secret), quote(secret, safe=""), json.dumps(secret)[1:-1]}
+        with self._lock:
+            self._secrets.update(spellings)
 
     def scrub(self, text: str) -> str:
         """Return `text` without known secrets, bearer credentials or JWTs, cut to a readable length."""

@@ -45,8 +45,7 @@ PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SCIM_JSON = "application/scim+json"
 PAGE_SIZE = 1000  # asked for; servers may return fewer (ZPA caps at 100) and we follow what they send
 MAX_PAGES = 100_000
-CREATE_ROUNDS = 3
-MEMBER_RECOVERIES = 3
+MEMBER_RECOVERIES = 8  # re-reads per change_members call after a 412 (other writers)
 _FILTER_UNSUPPORTED = frozenset({400, 501})
 
 
@@ -93,7 +92,7 @@ class ScimClient:
         self._auth = auth
         self._base = scim_url.rstrip("/")
         self.batch_size = batch_size
-        self._page_size = page_size
+        self.page_size = page_size
         self._users = SharedListing("scim-users", self._load_users, snapshot_ttl)
         self._groups = SharedListing("scim-groups", self._load_groups, snapshot_ttl)
         self._versions: dict[str, str] = {}
@@ -115,7 +114,7 @@ class ScimClient:
         resources: list[Record] = []
         start = 1
         for _ in range(MAX_PAGES):
-            query = {**(params or {}), "startIndex": start, "count": self._page_size}
+            query = {**(params or {}), "startIndex": start, "count": self.page_size}
             body = self._request("GET", path, params=query).json()
             page = body.get("Resources") or []
             resources.extend(normalize(r) for r in page)
@@ -166,7 +165,8 @@ class ScimClient:
     def _create(self, kind: str, body: Mapping[str, Any], lookup: Any) -> Record:
         """POST a resource; after a lost response, find what the first attempt made (via `lookup`)."""
         outcome_unknown = False
-        for _ in range(CREATE_ROUNDS):
+        budget = self._transport.retry_budget()
+        while True:
             try:
                 response = self._request("POST", f"/{kind}", json_body=dict(body), idempotent=False)
             except OutcomeUnknown:
@@ -176,6 +176,12 @@ class ScimClient:
                     log.info("SCIM create in %s: response lost, found the created resource", kind)
                     return found
                 outcome_unknown = True
+                if not budget.wait():
+                    raise ConnectionFailed(
+                        "POST",
+                        httpx.URL(self._base).path + f"/{kind}",
+                        f"create outcome unknown {budget.attempts} times",
+                    ) from None
                 continue
             except Conflict:
                 if not outcome_unknown:
@@ -191,7 +197,6 @@ class ScimClient:
             if created.get("id"):
                 self._remember_version(str(created["id"]), response, created)
             return created
-        raise ConnectionFailed("POST", httpx.URL(self._base).path + f"/{kind}", "create outcome unknown")
 
     # -- users ------------------------------------------------------------------------------------
     def _load_users(self) -> dict[str, Record]:
@@ -444,6 +449,7 @@ class ScimClient:
             raise ValueError(f"ids both added and removed: {', '.join(both[:5])}")
         result = {"added": 0, "removed": 0, "requests": 0}
         recoveries = 0
+        budget = self._transport.retry_budget()
         version = etag
         while pending_remove or pending_add:
             batch_remove = pending_remove[: self.batch_size]
@@ -457,7 +463,9 @@ class ScimClient:
                 response = self._patch_group_once(group_id, ops, version, idempotent=False)
             except (PreconditionFailed, OutcomeUnknown) as exc:
                 recoveries += 1
-                if recoveries > MEMBER_RECOVERIES:
+                if isinstance(exc, PreconditionFailed) and recoveries > MEMBER_RECOVERIES:
+                    raise
+                if isinstance(exc, OutcomeUnknown) and not budget.wait():
                     raise
                 log.info("members of group %s: %s; re-reading before going on", group_id, type(exc).__name__)
                 current = self._get("Groups", group_id)

@@ -36,12 +36,14 @@ class Tenant:
         *,
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         """A private instance (tests, benchmarks); production code uses `Tenant.shared`.
 
         `http_transport` plugs in `httpx.WSGITransport` (the emulator in-process) or
-        `httpx.MockTransport` (cases a real server cannot produce).
+        `httpx.MockTransport` (cases a real server cannot produce); `sleep`/`clock` let tests see the
+        waits the client chooses without waiting.
         """
         self.settings = settings
         self.redactor = Redactor([settings.client_secret, settings.scim_token])

@@ -66,12 +66,13 @@ class HttpTransport:
         *,
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         max_connections: int = 32,
     ) -> None:
         self.redactor = redactor
         self.policy = RetryPolicy(max_total_wait=settings.max_retry_wait)
-        self.pacer = RequestPacer(settings.rate_limit, sleep=sleep)
+        self.pacer = RequestPacer(settings.rate_limit, clock=clock, sleep=sleep)
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._count_lock = threading.Lock()
@@ -180,6 +181,11 @@ class HttpTransport:
                 raise self.error_from(response, method, path)
             return response
 
+    def retry_budget(self) -> RetryBudget:
+        """A fresh wait budget for a client-level retry loop (re-sending a create whose outcome was
+        unknown), bounded like the transport's own retries by attempts and `max_retry_wait`."""
+        return RetryBudget(self.policy, self._sleep, self._rng)
+
     def _bump(self, kind: str) -> None:
         with self._count_lock:
             self._count += 1
@@ -239,3 +245,24 @@ def _describe(response: httpx.Response) -> tuple[str, str | None]:
         (str(body[k]) for k in _CODE_KEYS if isinstance(body.get(k), str) and body[k] != message), None
     )
     return (message or response.reason_phrase or "error"), code
+
+
+class RetryBudget:
+    """Backoff for one client-level retry loop; `wait()` is False once the budget is spent."""
+
+    def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None], rng: random.Random) -> None:
+        self._policy, self._sleep, self._rng = policy, sleep, rng
+        self.attempts = 0
+        self.waited = 0.0
+
+    def wait(self) -> bool:
+        """Sleep before the next attempt; False (without sleeping) when attempts or time run out."""
+        self.attempts += 1
+        if self.attempts >= self._policy.max_attempts:
+            return False
+        delay = self._policy.backoff(self.attempts, None, self._rng)
+        if self.waited + delay > self._policy.max_total_wait:
+            return False
+        self._sleep(delay)
+        self.waited += delay
+        return True

@@ -35,7 +35,6 @@ log = logging.getLogger("providers.tenant")
 
 PAGE_SIZE = 1000  # the API's maximum `limit`; 256 clients (the tenant cap) fit in one page
 MAX_PAGES = 10_000  # a guard against a server that never stops saying "more"
-CREATE_ROUNDS = 3
 _WRITABLE_FIELDS = ("name", "description", "status", "accessTokenLifeTime", "clientAuthentication")
 
 
@@ -55,7 +54,16 @@ def writable_client_body(record: Mapping[str, Any]) -> dict[str, Any]:
 class ZIdentityClient:
     """API clients, secrets and the scope catalog of one tenant; safe to share between threads."""
 
-    def __init__(self, transport: HttpTransport, auth: Auth, admin_api_url: str, snapshot_ttl: float) -> None:
+    def __init__(
+        self,
+        transport: HttpTransport,
+        auth: Auth,
+        admin_api_url: str,
+        snapshot_ttl: float,
+        *,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.page_size = page_size
         self._transport = transport
         self._auth = auth
         self._base = admin_api_url.rstrip("/")
@@ -81,7 +89,7 @@ class ZIdentityClient:
         offset = 0
         for _ in range(MAX_PAGES):
             body = self._request(
-                "GET", path, params={**(params or {}), "offset": offset, "limit": PAGE_SIZE}
+                "GET", path, params={**(params or {}), "offset": offset, "limit": self.page_size}
             ).json()
             if isinstance(body, list):  # some endpoints answer a bare array
                 records.extend(body)
@@ -142,7 +150,8 @@ class ZIdentityClient:
         name = body.get("name")
         outcome_unknown = False
         path = "/api-clients"
-        for _ in range(CREATE_ROUNDS):
+        budget = self._transport.retry_budget()
+        while True:
             try:
                 created = self._request("POST", path, json_body=dict(body), idempotent=False).json()
                 self._clients.invalidate()
@@ -165,9 +174,12 @@ class ZIdentityClient:
                     raise
                 log.info("create of API client %r: retry clashed, returning the client made first", name)
                 return found
-        raise ConnectionFailed(
-            "POST", httpx.URL(self._base + path).path, f"create outcome unknown {CREATE_ROUNDS} times"
-        )
+            if not budget.wait():
+                raise ConnectionFailed(
+                    "POST",
+                    httpx.URL(self._base + path).path,
+                    f"create outcome unknown {budget.attempts} times",
+                )
 
     def update_client(self, client_id: str, body: Mapping[str, Any]) -> Record:
         """Full replace (PUT). Raises `NotFound` if the client is gone."""
@@ -215,7 +227,8 @@ class ZIdentityClient:
         """
         path = self._item(client_id) + "/secrets"
         before = {str(s.get("id")) for s in self.list_secrets(client_id)}
-        for _ in range(CREATE_ROUNDS):
+        budget = self._transport.retry_budget()
+        while True:
             try:
                 created = self._request(
                     "POST", path, json_body={"expiresAt": int(expires_at)}, idempotent=False
@@ -227,12 +240,15 @@ class ZIdentityClient:
                         "create secret for %r: response lost; deleting orphan %s", client_id, orphan.get("id")
                     )
                     self.delete_secret(client_id, str(orphan["id"]))
+                if not budget.wait():
+                    raise ConnectionFailed(
+                        "POST",
+                        httpx.URL(self._base + path).path,
+                        f"create outcome unknown {budget.attempts} times",
+                    ) from None
                 continue
             self._transport.redactor.add(created.get("value"))
             return created
-        raise ConnectionFailed(
-            "POST", httpx.URL(self._base + path).path, f"create outcome unknown {CREATE_ROUNDS} times"
-        )
 
     def delete_secret(self, client_id: str, secret_id: str) -> None:
         """Delete one secret; an already deleted secret (or client) counts as deleted."""
