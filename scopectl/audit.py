@@ -90,12 +90,13 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet)
     project = find_project_dir(args.cwd) if args.cwd else None
     stack_file = locate(args.stack, args.stack_file, project)
-    model = load_model(stack_file)
+    stack_config = read_config(stack_file)
+    model = load_model(stack_file, stack_config)
     today = args.as_of or dt.datetime.now(dt.UTC).date()
     now = dt.datetime.combine(args.as_of, dt.time(), tzinfo=dt.UTC) if args.as_of else dt.datetime.now(dt.UTC)
     desired = desired_state(model, today)
 
-    settings = resolve_settings(read_config(stack_file), args.credentials_file, source=str(stack_file.path))
+    settings = resolve_settings(stack_config, args.credentials_file, source=str(stack_file.path))
     want_clients = settings.has_zidentity
     want_directory = bool(desired.groups or desired.users)
     if desired.clients and not want_clients:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from access_model import AccessModel, InvalidModelError, load_yaml, parse, read_stack_access
+from access_model import ACCESS_KEY, AccessModel, InvalidModelError, load_yaml, parse, read_stack_access
 from scopectl.errors import ScopectlError
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -106,9 +106,19 @@ def read_access(stack_file: StackFile) -> Any:
         raise ScopectlError(f"{stack_file.path}: cannot read ({exc.strerror})") from None
 
 
-def load_model(stack_file: StackFile) -> AccessModel:
-    """The validated access model; every problem is listed in the error when it is invalid."""
+def load_model(stack_file: StackFile, config: dict[str, Any] | None = None) -> AccessModel:
+    """The validated access model; every problem is listed in the error when it is invalid.
+
+    Pass the `config` already read with `read_config` to avoid parsing a large stack file twice."""
+    if config is None:
+        raw = read_access(stack_file)
+    elif ACCESS_KEY in config:
+        raw = config[ACCESS_KEY]
+    else:
+        raise ScopectlError(
+            f"{stack_file.path}: config[{ACCESS_KEY!r}] missing: the stack file declares no access model"
+        )
     try:
-        return parse(read_access(stack_file), source=f"{stack_file.path} (scope-manager:access)")
+        return parse(raw, source=f"{stack_file.path} ({ACCESS_KEY})")
     except InvalidModelError as exc:
         raise ScopectlError(str(exc)) from None
