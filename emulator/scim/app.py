@@ -29,7 +29,7 @@ from scim2_server.responses import ScimResponse
 from emulator.principal import PRINCIPAL_KEY
 from emulator.scim.access import require_access
 from emulator.scim.dialect import Dialect, dialect_named
-from emulator.scim.fast_path import GroupFastPath
+from emulator.scim.fast_path import EncodedScimResponse, GroupFastPath
 from emulator.scim.handler import EmulatorScimHandler
 from emulator.scim.membership import GroupMembership
 from emulator.scim.provider import build_provider
@@ -129,7 +129,10 @@ def stringify_active(body: dict[str, Any]) -> None:
 
 def send_response(response: ScimResponse, start_response: StartResponse) -> list[bytes]:
     """Write a SCIM response, with a Content-Length so keep-alive connections need no chunking."""
-    body = b"" if response.body is None else json.dumps(response.body).encode()
+    if isinstance(response, EncodedScimResponse):
+        body = response.encoded
+    else:
+        body = b"" if response.body is None else json.dumps(response.body).encode()
     headers = list(response.headers.items())
     if response.status not in BODILESS_STATUSES:
         headers.append(("Content-Length", str(len(body))))

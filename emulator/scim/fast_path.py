@@ -11,8 +11,10 @@ depends on which path ran (a test applies the same PATCHes both ways and compare
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -134,12 +136,11 @@ class GroupFastPath:
     # -- answers --------------------------------------------------------------------------------
 
     def _group_response(self, base_url: str, snapshot: GroupSnapshot) -> ScimResponse:
-        body = self._published(base_url, snapshot)
-        headers = {"Content-Location": body["meta"]["location"], **_etag(snapshot)}
-        return ScimResponse(HTTPStatus.OK, body, headers)
+        """The group as scim2-server's ``publish`` shows it: with its location and absolute member URLs.
 
-    def _published(self, base_url: str, snapshot: GroupSnapshot) -> dict[str, Any]:
-        """The group as scim2-server's ``publish`` shows it: with its location and absolute member URLs."""
+        Members without ``$ref`` (what IdPs send) need no change, so their stored JSON array is
+        spliced into the answer as it is; otherwise each ``$ref`` is made a URL as scim2-server does.
+        """
         document = snapshot.document
         location = self.service.resource_location(base_url, self.group_type, document["id"])
         meta = {key: value for key, value in document["meta"].items() if key != "version"}
@@ -147,14 +148,27 @@ class GroupFastPath:
         if "version" in document["meta"]:
             meta["version"] = document["meta"]["version"]
         body = {**document, "meta": meta}
-        if snapshot.members:
+        headers = {"Content-Location": location, **_etag(snapshot)}
+        members_json = snapshot.members_json
+        if members_json is None or members_json == "[]":
+            return ScimResponse(HTTPStatus.OK, body, headers)
+        if '"$ref"' in members_json:
             body["members"] = [
                 {**entry, "$ref": self.service.reference_location(base_url, entry["$ref"])}
                 if "$ref" in entry
                 else entry
-                for entry in snapshot.members
+                for entry in json.loads(members_json)
             ]
-        return body
+            return ScimResponse(HTTPStatus.OK, body, headers)
+        encoded = json.dumps(body)[:-1] + ', "members": ' + members_json + "}"
+        return EncodedScimResponse(HTTPStatus.OK, body, headers, encoded=encoded.encode())
+
+
+@dataclass
+class EncodedScimResponse(ScimResponse):
+    """A response whose JSON is already encoded (``body`` then lacks the parts only ``encoded`` has)."""
+
+    encoded: bytes = b""
 
 
 def _members_shown(query: Mapping[str, str]) -> bool | None:

@@ -24,6 +24,7 @@ group followed by ``ScimStorage.update`` exactly (a test applies the same PATCHe
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,14 +51,22 @@ class GroupSnapshot:
 
     document: dict[str, Any]
     """The group as its model dumps it (``meta`` included, ``location`` never), without ``members``."""
-    members: list[MemberEntry] | None
-    """The members in stored order, or ``None`` when the caller did not ask for them."""
+    members_json: str | None
+    """The members in stored order as a JSON array text, or ``None`` when the caller did not ask.
+
+    Text rather than objects: a 10,000-member answer is then spliced into the response as it is,
+    instead of being built as 10,000 dicts and encoded again.
+    """
     changed: bool = False
     """Whether the request changed the group (and so its version)."""
 
     @property
     def version(self) -> str | None:
         return self.document.get("meta", {}).get("version")
+
+    @property
+    def members(self) -> list[MemberEntry] | None:
+        return None if self.members_json is None else json.loads(self.members_json)
 
 
 class GroupMembership(ABC):

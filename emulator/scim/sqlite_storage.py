@@ -3,6 +3,9 @@
 Resources are JSON documents (what their model dumps) in ``scim_resources``. A Group's members are
 not in its document but in ``scim_members``, one row per member, so that adding one member to a
 group of 10,000 is one row written rather than the whole group rewritten (see ``membership.py``).
+That table is clustered by (group, position) and holds each member's JSON, so a group's members come
+back as one JSON array from one range scan, ready to send; a unique index on (group, value) keeps
+each member once and finds it for removal.
 Unique values (``userName``) live in ``scim_uniques`` under a primary key, which turns a clash into
 a 409; ``scim_eq_index`` serves ``userName``/``displayName``/``externalId eq "..."`` searches without
 loading every resource. Any other filter is evaluated by scim2-models' ``ScimFilter.match``, which
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Union, cast
 
+from pydantic import TypeAdapter
 from scim2_models import (
     AttributeBinding,
     InvalidValueException,
@@ -68,10 +72,9 @@ CREATE TABLE IF NOT EXISTS scim_eq_index (
 CREATE INDEX IF NOT EXISTS scim_eq_lookup ON scim_eq_index(rtype, attr, value);
 CREATE INDEX IF NOT EXISTS scim_eq_owner ON scim_eq_index(rtype, id);
 CREATE TABLE IF NOT EXISTS scim_members (
-    group_id TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL,
-    ref TEXT, type TEXT, display TEXT,
-    PRIMARY KEY (group_id, value)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS scim_members_order ON scim_members(group_id, seq);
+    group_id TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL, entry TEXT NOT NULL,
+    PRIMARY KEY (group_id, seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS scim_members_unique ON scim_members(group_id, value);
 CREATE INDEX IF NOT EXISTS scim_members_by_value ON scim_members(value);
 CREATE TABLE IF NOT EXISTS scim_version_counter (n INTEGER NOT NULL);
 """
@@ -80,7 +83,7 @@ GROUP = "Group"
 MEMBER_REFERENCE_TYPES = ("User", "Group")
 """Resource types a member value names (``members.$ref`` referenceTypes of RFC 7643 §4.2)."""
 MEMBER_KEYS = ("value", "$ref", "type", "display")
-"""The sub-attributes of ``members``, in dump order; ``scim_members`` has one column for each."""
+"""The sub-attributes of ``members``, in dump order (which makes each member's JSON canonical)."""
 INDEXED_ATTRIBUTES = ("userName", "displayName", "externalId")
 
 
@@ -88,9 +91,12 @@ def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
+_DATETIME = TypeAdapter(datetime.datetime)
+
+
 def timestamp(moment: datetime.datetime) -> str:
-    """``moment`` exactly as a resource's ``meta.lastModified`` dumps it."""
-    return cast(str, Meta(last_modified=moment).model_dump()["lastModified"])
+    """``moment`` exactly as a resource's ``meta.lastModified`` dumps it (pydantic's JSON form)."""
+    return cast(str, _DATETIME.dump_python(moment, mode="json"))
 
 
 def members_needed(
@@ -112,20 +118,9 @@ def members_needed(
     return True
 
 
-def entry_of(row: Sequence[str | None]) -> MemberEntry:
-    """A member row (value, $ref, type, display) as the member's dump."""
-    value, ref, kind, display = row
-    if ref is None and kind is None and display is None:
-        return {"value": cast(str, value)}
-    entry = {"value": cast(str, value)}
-    for key, item in (("$ref", ref), ("type", kind), ("display", display)):
-        if item is not None:
-            entry[key] = item
-    return entry
-
-
-def row_of(entry: MemberEntry) -> tuple[str, str | None, str | None, str | None]:
-    return entry["value"], entry.get("$ref"), entry.get("type"), entry.get("display")
+def entry_json(entry: MemberEntry) -> str:
+    """A member's canonical JSON text: keys in ``MEMBER_KEYS`` order, so equal members give equal text."""
+    return json.dumps({key: entry[key] for key in MEMBER_KEYS if entry.get(key) is not None})
 
 
 def canonical_members(entries: Iterable[MemberEntry] | None) -> list[MemberEntry]:
@@ -280,7 +275,7 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
             document = resource.model_dump()
             document.pop("meta", None)
             members = canonical_members(document.pop("members", None)) if name == GROUP else None
-            stored_members = self._member_entries(resource_id) if name == GROUP else None
+            stored_members = self._members(resource_id) if name == GROUP else None
             if {**document, "meta": stored["meta"]} == stored and members == stored_members:
                 return self._model_of(name, stored, members=stored_members)
             meta = dict(stored["meta"])
@@ -313,8 +308,7 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
     def read_group(self, group_id: str, *, with_members: bool) -> GroupSnapshot:
         with self.operation():
             document = self._document(GROUP, group_id)
-            members = self._member_entries(group_id) if with_members else None
-            return GroupSnapshot(document, members)
+            return GroupSnapshot(document, self._members_json(group_id) if with_members else None)
 
     def change_members(
         self,
@@ -336,8 +330,7 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
                 changed = self._add_and_remove_members(group_id, operations)
             if changed:
                 document = self._touch(group_id, document)
-            members = self._member_entries(group_id) if with_members else None
-            return GroupSnapshot(document, members, changed)
+            return GroupSnapshot(document, self._members_json(group_id) if with_members else None, changed)
 
     def _add_and_remove_members(self, group_id: str, operations: Sequence[MemberOperation]) -> bool:
         """Apply adds and removes row by row; report whether the member list ends up different.
@@ -352,32 +345,33 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
                 "SELECT coalesce(max(seq), 0) FROM scim_members WHERE group_id=?", (group_id,)
             ).fetchone()[0]
             next_seq = original_last + 1
-            removed_originals: dict[int, tuple[Any, ...]] = {}
+            removed_originals: dict[int, str] = {}
             for operation in operations:
                 if operation.kind == "add":
                     for entry in operation.entries:
                         inserted = db.execute(
-                            "INSERT OR IGNORE INTO scim_members (group_id, value, seq, ref, type, display) "
-                            "VALUES (?, ?, ?, ?, ?, ?)",
-                            (group_id, entry["value"], next_seq, *row_of(entry)[1:]),
+                            "INSERT OR IGNORE INTO scim_members (group_id, seq, value, entry) "
+                            "VALUES (?, ?, ?, ?)",
+                            (group_id, next_seq, entry["value"], entry_json(entry)),
                         ).rowcount
                         next_seq += inserted
                 elif operation.kind == "remove":
                     for value in operation.values:
                         row = db.execute(
-                            "DELETE FROM scim_members WHERE group_id=? AND value=? "
-                            "RETURNING seq, value, ref, type, display",
+                            "DELETE FROM scim_members WHERE group_id=? AND value=? RETURNING seq, entry",
                             (group_id, value),
                         ).fetchone()
                         if row is not None and row[0] <= original_last:
-                            removed_originals[row[0]] = tuple(row[1:])
+                            removed_originals[row[0]] = row[1]
                 else:
                     raise ValueError(f"unexpected member operation {operation.kind!r}")
-            appended = db.execute(
-                "SELECT value, ref, type, display FROM scim_members "
-                "WHERE group_id=? AND seq > ? ORDER BY seq",
-                (group_id, original_last),
-            ).fetchall()
+            appended = [
+                row[0]
+                for row in db.execute(
+                    "SELECT entry FROM scim_members WHERE group_id=? AND seq > ? ORDER BY seq",
+                    (group_id, original_last),
+                )
+            ]
             if self._same_list(group_id, removed_originals, appended, original_last):
                 db.execute("ROLLBACK TO member_patch")
                 return False
@@ -386,13 +380,9 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
             db.execute("RELEASE member_patch")
 
     def _same_list(
-        self,
-        group_id: str,
-        removed_originals: dict[int, tuple[Any, ...]],
-        appended: list[tuple[Any, ...]],
-        original_last: int,
+        self, group_id: str, removed_originals: dict[int, str], appended: list[str], original_last: int
     ) -> bool:
-        if [removed_originals[seq] for seq in sorted(removed_originals)] != [tuple(row) for row in appended]:
+        if [removed_originals[seq] for seq in sorted(removed_originals)] != appended:
             return False
         if not removed_originals:
             return True
@@ -403,7 +393,7 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
         return survivor_after is None
 
     def _replace_members(self, group_id: str, operation: MemberOperation) -> bool:
-        current = self._member_entries(group_id)
+        current = self._members(group_id)
         if operation.kind == "clear":
             if not current:
                 return False
@@ -428,11 +418,13 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
             raise NotFoundException(detail=f"{name} {resource_id!r} not found")
         return cast(dict[str, Any], json.loads(row[0]))
 
-    def _member_entries(self, group_id: str) -> list[MemberEntry]:
-        rows = self.db.execute(
-            "SELECT value, ref, type, display FROM scim_members WHERE group_id=? ORDER BY seq", (group_id,)
-        ).fetchall()
-        return [entry_of(row) for row in rows]
+    def _members_json(self, group_id: str) -> str:
+        """The group's members in order, as the JSON array text of their canonical entries."""
+        rows = self.db.execute("SELECT entry FROM scim_members WHERE group_id=? ORDER BY seq", (group_id,))
+        return "[" + ",".join(row[0] for row in rows) + "]"
+
+    def _members(self, group_id: str) -> list[MemberEntry]:
+        return cast(list[MemberEntry], json.loads(self._members_json(group_id)))
 
     def _model_of(
         self,
@@ -445,7 +437,7 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
         """The model of a stored document; a group gets its members from ``members`` or the table."""
         if name == GROUP:
             if members is None and with_members:
-                members = self._member_entries(cast(str, document["id"]))
+                members = self._members(cast(str, document["id"]))
             document = {**document, "members": members} if members else document
         return self._models[name].model_validate(document)
 
@@ -498,8 +490,8 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
     def _write_members(self, group_id: str, members: list[MemberEntry]) -> None:
         self.db.execute("DELETE FROM scim_members WHERE group_id=?", (group_id,))
         self.db.executemany(
-            "INSERT INTO scim_members (group_id, value, seq, ref, type, display) VALUES (?, ?, ?, ?, ?, ?)",
-            [(group_id, entry["value"], seq, *row_of(entry)[1:]) for seq, entry in enumerate(members, 1)],
+            "INSERT INTO scim_members (group_id, seq, value, entry) VALUES (?, ?, ?, ?)",
+            [(group_id, seq, entry["value"], entry_json(entry)) for seq, entry in enumerate(members, 1)],
         )
 
     def _touch(self, group_id: str, document: dict[str, Any]) -> dict[str, Any]:

@@ -9,13 +9,16 @@ re-adding the last member, and requests mixing in non-member operations (which b
 
 from __future__ import annotations
 
+import datetime
 import random
 from typing import Any
 
 import httpx
 import pytest
+from scim2_models import Meta
 
 from emulator.scim import ScimApplication
+from emulator.scim.sqlite_storage import timestamp
 from tests.emulator.scim.conftest import scim_client
 from tests.emulator.scim.helpers import (
     add_members,
@@ -175,15 +178,14 @@ def with_ids(template: Any, users: dict[str, str]) -> Any:
     return template
 
 
+@pytest.mark.parametrize("with_refs", [False, True], ids=["members as IdPs send them", "members with $ref"])
 @pytest.mark.parametrize("params", [{}, {"excludedAttributes": "members"}])
-def test_group_reads_agree(scim, params):
-    alice = create_user(scim, "alice")["id"]
-    group = create_group(
-        scim,
-        "eng",
-        externalId="ext-1",
-        members=[{"value": alice, "display": "Alice", "$ref": f"Users/{alice}"}],
-    )
+def test_group_reads_agree(scim, params, with_refs):
+    alice, bob = create_user(scim, "alice")["id"], create_user(scim, "bob")["id"]
+    members = [{"value": alice, "display": "Alice"}, {"value": bob}]
+    if with_refs:
+        members[0] |= {"$ref": f"Users/{alice}", "type": "User"}
+    group = create_group(scim, "eng", externalId="ext-1", members=members)
     fast = scim.get(f"/Groups/{group['id']}", params=params)
     slow = scim.get(f"/Groups/{group['id']}", params=params, headers=SLOW)
     assert fast.status_code == slow.status_code == 200
@@ -250,3 +252,16 @@ def test_which_requests_the_fast_path_serves(scim_app, method, params, operation
         response = scim.request(method, f"/Groups/{group['id']}", params=params, json=body)
     assert response.status_code == 200, response.text
     assert (counter.calls == 0) is served_fast
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 11, 22, 12, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 22, 12, 0, 0, 7, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 22, 12, 0, 0, 123456, tzinfo=datetime.UTC),
+    ],
+)
+def test_fast_path_dates_are_written_as_scim2_models_writes_them(moment):
+    """The fast path stamps lastModified itself; a client must not see two date formats."""
+    assert timestamp(moment) == Meta(last_modified=moment).model_dump()["lastModified"]
