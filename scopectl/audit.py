@@ -18,7 +18,7 @@ from typing import Any
 
 from access_model import desired_state
 from scopectl import drift as d
-from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError
+from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError, write_text
 from scopectl.findings import is_privileged_scope
 from scopectl.live import LiveTenant, read_tenant
 from scopectl.markdown import COMMENT_LIMIT, Section, code, escape, fit_sections, plural
@@ -128,12 +128,12 @@ def run(args: argparse.Namespace) -> int:
     }
     payload = to_json(found, live, context)
     if args.json_output:
-        args.json_output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        write_text(args.json_output, json.dumps(payload, indent=2) + "\n")
     text = (
         json.dumps(payload, indent=2) + "\n" if args.format == "json" else to_markdown(found, live, context)
     )
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return EXIT_CHANGES if found else EXIT_OK

@@ -8,6 +8,8 @@ tool could not do its job. Pulumi's own `--expect-no-changes` historically used 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -19,3 +21,11 @@ class ScopectlError(Exception):
     The message is printed as-is on stderr, so it must name the exact place that is wrong and must
     never contain a secret value.
     """
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a report file; a bad path is a user error with the path in the message, not a traceback."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScopectlError(f"{path}: cannot write ({exc.strerror})") from None

@@ -22,7 +22,7 @@ import yaml
 
 from access_model import ACCESS_KEY, validate
 from providers.tenant import TenantSettings
-from scopectl.errors import EXIT_OK, ScopectlError
+from scopectl.errors import EXIT_OK, ScopectlError, write_text
 from scopectl.export_model import ExportedModel, build_model
 from scopectl.findings import is_privileged_scope
 from scopectl.live import read_tenant
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     _check(text, exported)
 
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        write_text(args.output, text)
         progress.step(f"wrote {args.output}")
     else:
         sys.stdout.write(text)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scopectl import findings as findings_mod
-from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError
+from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError, write_text
 from scopectl.findings import Finding, Findings, load_policy_config
 from scopectl.markdown import COMMENT_LIMIT, Section, capped_list, code, escape, fit_sections, plural
 from scopectl.preview import PreviewDocument, load_preview
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = to_markdown(review, findings, limit=args.max_chars, title=args.title)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return EXIT_CHANGES if review.has_changes else EXIT_OK

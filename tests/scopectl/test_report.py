@@ -392,3 +392,13 @@ def test_usage_errors_exit_one_not_two():
 
     assert result.returncode == 1
     assert "PREVIEW_JSON" in result.stderr
+
+
+def test_unwritable_output_is_an_error_naming_the_path(tmp_path, capsys):
+    document = pv.digest(new_client_steps("sync", {"scim:read": {}}))
+    target = tmp_path / "no-such-dir" / "report.md"
+
+    code, _, err = run_report(tmp_path, document, "--output", str(target), capsys=capsys)
+
+    assert code == 1
+    assert f"{target}: cannot write" in err
