@@ -226,7 +226,7 @@ def measure_group(scim: httpx.Client, members: list[str], extra: str, sizes: Siz
     return rows
 
 
-def markdown(rows: list[Row], quick: bool, seconds: float) -> str:
+def markdown(rows: list[Row], quick: bool, seconds: float, load: float) -> str:
     header = ["Operation", "Requests", "req/s", "p50 ms", "p95 ms"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
@@ -238,7 +238,8 @@ def markdown(rows: list[Row], quick: bool, seconds: float) -> str:
             f"`bench/emulator_throughput.py{' --quick' if quick else ''}` on {dt.date.today().isoformat()} "
             f"({machine}); emulator `--dialect strict --threads {EMULATOR_THREADS}` over loopback, one "
             "client sending one request at a time on a keep-alive connection. req/s is requests over the "
-            f"wall time of the series. Whole run: {seconds:.0f} s.",
+            f"wall time of the series. Whole run: {seconds:.0f} s; 1-minute load average at the start: "
+            f"{load:.1f} (the machine is shared, so p95 values are noisy).",
             "",
             *lines,
             "",
@@ -259,6 +260,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "emulator_throughput.md")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="emulator-bench-") as scratch,
@@ -266,7 +268,7 @@ def main() -> int:
     ):
         rows = measure_identity(emulator.base_url, emulator.credentials, sizes)
         rows += measure_scim(emulator.credentials, sizes)
-    report = markdown(rows, args.quick, time.perf_counter() - started)
+    report = markdown(rows, args.quick, time.perf_counter() - started, load)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)
