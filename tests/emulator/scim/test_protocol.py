@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from emulator.scim import make_scim_app
+from tests.emulator.scim.conftest import scim_client
 from tests.emulator.scim.helpers import (
     LIST_SCHEMA,
     add_members,
@@ -116,6 +118,18 @@ def test_paging_with_start_index_and_count(people):
     empty = people.get("/Users", params={"count": 0}).json()
     assert empty["totalResults"] == 4
     assert empty.get("Resources", []) == []
+
+
+def test_unsorted_pages_cover_every_user_once_in_a_stable_order(scim):
+    created = create_users(scim, 23)
+    seen = []
+    for start in range(1, 24, 5):
+        page = scim.get("/Users", params={"startIndex": start, "count": 5}).json()
+        assert page["totalResults"] == 23
+        seen += [user["id"] for user in page["Resources"]]
+    assert seen == sorted(created)
+    everything = scim.get("/Users").json()
+    assert [user["id"] for user in everything["Resources"]] == sorted(created)
 
 
 def test_sort_descending(people):
@@ -309,9 +323,6 @@ def test_bulk_creates_many_users_in_one_request(scim):
 
 
 def test_users_groups_and_members_survive_reopening_the_database(tmp_path):
-    from emulator.scim import make_scim_app
-    from tests.emulator.scim.conftest import scim_client
-
     app = make_scim_app(tmp_path / "scim.db")
     with scim_client(app) as scim:
         alice = create_user(scim, "alice")
