@@ -14,7 +14,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
 from providers._check import Inputs
-from providers.tenant import NotFound
+from providers.tenant import Conflict, NotFound
 
 MIN_TOKEN_LIFETIME = 60
 MAX_TOKEN_LIFETIME = 86_400
@@ -68,19 +68,23 @@ class ApiClientProvider(TenantProvider):
         return DiffResult(changes=None, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # Create first and look up only on a clash: one request in the common case, and the tenant's
+        # own uniqueness check decides, not a listing that may be a moment old.
         zidentity = self.tenant.zidentity
         wanted = desired_fields(props)
-        existing = zidentity.find_client_by_name(wanted["name"])
-        if existing is not None:
+        body = {**wanted, "clientAuthentication": {"authType": "SECRET"}, "clientResources": []}
+        try:
+            record = zidentity.create_client(body)
+        except Conflict:
+            existing = zidentity.find_client_by_name(wanted["name"])
+            if existing is None:
+                raise  # a conflict that is not about the name (e.g. the tenant's client limit)
             if not props.get("adopt"):
                 raise NameTaken(
                     f"an API client named {wanted['name']!r} already exists (id {existing['id']}); set "
                     "adopt: true to manage it with Scope Manager, or choose another name"
-                )
-            record = zidentity.modify_client(str(existing["id"]), lambda body: {**body, **wanted})
-        else:
-            body = {**wanted, "clientAuthentication": {"authType": "SECRET"}, "clientResources": []}
-            record = zidentity.create_client(body)
+                ) from None
+            record = zidentity.modify_client(str(existing["id"]), lambda current: {**current, **wanted})
         client_id = str(record["id"])
         return CreateResult(client_id, _outputs(props, client_id))
 

@@ -16,6 +16,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown, name_problem, path
+from providers._user_index import user_index
 from providers.tenant.scim import ScimClient, member_ids
 
 METADATA_KEYS = ("exclusive", "adopt")
@@ -50,7 +51,7 @@ def declared_members(props: Mapping[str, Any]) -> list[str]:
 
 def resolve_members(scim: ScimClient, user_names: Sequence[str]) -> dict[str, str]:
     """userName -> id for every declared member; ``UnknownMembers`` names all that do not exist."""
-    found = scim.user_ids_by_user_name(user_names)
+    found = user_index(scim).resolve(scim, user_names)
     missing = [name for name in user_names if name not in found]
     if missing:
         listed = ", ".join(path("members", name) for name in missing[:20])
@@ -183,7 +184,7 @@ class ScimGroupProvider(TenantProvider):
 
 def resolve_members_known(scim: ScimClient, user_names: Sequence[str]) -> list[str]:
     """Ids of those userNames that still exist (for members dropped from a non-exclusive group)."""
-    return list(scim.user_ids_by_user_name(user_names).values())
+    return list(user_index(scim).resolve(scim, user_names).values())
 
 
 def members_map(members: Sequence[str]) -> dict[str, bool]:

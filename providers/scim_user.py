@@ -15,7 +15,8 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown, path
-from providers.tenant.errors import NotFound
+from providers._user_index import user_index
+from providers.tenant.errors import Conflict, NotFound
 
 ON_DELETE_CHOICES = ("deactivate", "delete")
 METADATA_KEYS = ("on_delete", "adopt")
@@ -127,12 +128,17 @@ class ScimUserProvider(TenantProvider):
         return DiffResult(changes=None, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # Create first, look up only on a clash (userName is unique): one request in the common case.
         scim = self.tenant.scim
         wanted = managed_from_inputs(props)
-        existing = scim.find_user(wanted["user_name"])
-        if existing is None:
+        try:
             created = scim.create_user(user_body(wanted))
+            user_index(scim).learn(wanted["user_name"], str(created["id"]))
             return CreateResult(str(created["id"]), _outputs(props, str(created["id"])))
+        except Conflict:
+            existing = scim.find_user(wanted["user_name"])
+            if existing is None:
+                raise
         if not props.get("adopt"):
             raise NameTaken(
                 f"a SCIM user with userName {wanted['user_name']!r} already exists (id {existing['id']}); "
@@ -168,6 +174,7 @@ class ScimUserProvider(TenantProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         scim = self.tenant.scim
+        user_index(scim).forget([id_])  # deleted, or deactivated (which deletes on ZPA)
         if props.get("on_delete") == "delete":
             scim.delete_user(id_)
             return
