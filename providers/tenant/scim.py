@@ -96,6 +96,9 @@ class ScimClient:
         self._users = SharedListing("scim-users", self._load_users, snapshot_ttl)
         self._groups = SharedListing("scim-groups", self._load_groups, snapshot_ttl)
         self._versions: dict[str, str] = {}
+        # Learned from the first group listing: False on servers that list groups without members
+        # (ZPA), where a listing cannot answer `get_group` and is not worth building for it.
+        self._lists_members: bool | None = None
 
     def __repr__(self) -> str:
         return f"ScimClient({self._base!r}, batch_size={self.batch_size})"
@@ -291,8 +294,11 @@ class ScimClient:
         groups = self._list_all("/Groups")
         if any("members" in g for g in groups):
             # The server lists members: a group without the attribute has none.
+            self._lists_members = True
             for group in groups:
                 group.setdefault("members", [])
+        elif groups and self._lists_members is None:
+            self._lists_members = False
         for group in groups:
             version = (group.get("meta") or {}).get("version")
             if version and group.get("id"):
@@ -328,6 +334,8 @@ class ScimClient:
 
     def get_group(self, group_id: str) -> Record | None:
         """One group with its members, or None. Answered from a fresh snapshot when it lists members."""
+        if self._lists_members is False:
+            return self._get("Groups", group_id)
         snapshot = self._groups.peek()
         if snapshot is None and self._groups.note_single_read():
             snapshot = self._groups.get()

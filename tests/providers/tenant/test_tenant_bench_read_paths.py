@@ -1,0 +1,40 @@
+"""`bench/read_paths.py --quick` runs end to end (so the benchmark cannot rot), and its figures hold
+the targets the full run is judged by: one token per run, list pages plus a constant."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def rows(text: str) -> dict[str, list[str]]:
+    table = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and cells[1].isdigit():
+            table[cells[0]] = cells[1:]
+    return table
+
+
+def test_quick_benchmark_meets_the_read_and_reconcile_targets(tmp_path):
+    out = tmp_path / "read_paths.md"
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "read_paths.py"), "--quick", "--out", str(out)],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    table = rows(out.read_text())
+    naive, ours = table["naive (1 GET per object)"], table["ours (shared listings)"]
+    objects = 6 + 30 + 6  # quick size: clients (admin included), users, groups
+    assert int(naive[0]) == objects + 1  # one GET each + the token
+    pages = 3  # one page per kind at this size
+    assert int(ours[0]) <= pages + 1 + 3 * 2  # pages + token + at most 2 single reads per kind
+    assert naive[2] == ours[2] == "1"  # exactly one token request per run
+    # 2 leave + 2 join: one GET of the group and one PATCH (batches of 100 changes).
+    assert int(table["reconcile, ours (set_members)"][0]) == 2
+    assert int(table["reconcile, naive (1 PATCH per member)"][0]) == 4
