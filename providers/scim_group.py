@@ -1,9 +1,10 @@
 """``scim:Group``: one SCIM group and (by default exclusively) its members.
 
 Members are declared by userName and kept as a map ``{userName: true}``, so the engine's diff shows one
-entry per member who joins or leaves. The provider resolves userNames to SCIM ids from one shared users
-listing and changes membership with batched PATCH requests (``scimBatchSize`` changes each), adding and
-removing only the difference between the live group and the declaration.
+entry per member who joins or leaves. The provider resolves userNames to SCIM ids through the
+process-wide ``UserIndex`` (one users listing serves every group of a command) and changes membership
+with batched PATCH requests (``scimBatchSize`` changes each), adding and removing only the difference
+between the live group and the declaration.
 """
 
 from __future__ import annotations
