@@ -32,6 +32,7 @@ from emulator.scim.dialect import Dialect, dialect_named
 from emulator.scim.fast_path import EncodedScimResponse, GroupFastPath
 from emulator.scim.handler import EmulatorScimHandler
 from emulator.scim.membership import GroupMembership
+from emulator.scim.names import LIST_SCHEMA, USER_SCHEMA
 from emulator.scim.provider import build_provider
 from emulator.scim.service import EmulatorScimService
 from emulator.scim.sqlite_storage import SQLiteScimStorage
@@ -43,8 +44,6 @@ FAST_PATH_KEY = "emulator.scim.fast_path"
 """Environ key a test (never a client: HTTP cannot set it) sets to ``False`` to force scim2-server's path."""
 
 BODILESS_STATUSES = (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED)
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 @dataclass

@@ -24,10 +24,10 @@ from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.routing import Operation, Target
 
-from emulator.scim.membership import GroupMembership, GroupSnapshot, MemberEntry, MemberOperation
+from emulator.scim.membership import MEMBER_KEYS, GroupMembership, GroupSnapshot, MemberEntry, MemberOperation
+from emulator.scim.names import GROUP
 from emulator.scim.service import EmulatorScimService
 
-MEMBER_KEYS = frozenset({"value", "$ref", "type", "display"})
 REMOVE_BY_FILTER = re.compile(r'^members\[\s*value\s+eq\s+"([^"\\]*)"\s*\]$', re.IGNORECASE)
 
 
@@ -37,7 +37,7 @@ class GroupFastPath:
     def __init__(self, service: EmulatorScimService, backend: GroupMembership) -> None:
         self.service = service
         self.backend = backend
-        self.group_type = service.get_resource_type("Group")
+        self.group_type = service.get_resource_type(GROUP)
         self.member_model = service.get_model(self.group_type).get_field_root_type("members")
 
     def serve(self, request: ScimRequest, target: Target) -> ScimResponse | None:
@@ -128,7 +128,12 @@ class GroupFastPath:
             except ValidationError:
                 return None
             member = entry.get("value")
-            if not isinstance(member, str) or not member or not member.isascii() or set(entry) - MEMBER_KEYS:
+            if (
+                not isinstance(member, str)
+                or not member
+                or not member.isascii()
+                or set(entry) - set(MEMBER_KEYS)
+            ):
                 return None
             entries.append(entry)
         return tuple(entries)

@@ -10,9 +10,8 @@ from scim2_server.handler import ScimHandler
 from scim2_server.storage import ScimStorage
 
 from emulator.scim.dialect import Dialect
+from emulator.scim.names import USER
 from emulator.scim.service import EmulatorScimService
-
-USER = "User"
 
 
 class EmulatorScimHandler(ScimHandler):

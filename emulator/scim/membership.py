@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 MemberEntry = dict[str, str]
 """One member as the Group model dumps it: ``value`` and optionally ``$ref``, ``type``, ``display``."""
+MEMBER_KEYS = ("value", "$ref", "type", "display")
+"""The sub-attributes of ``members`` (RFC 7643 §4.2), in dump order."""
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,10 @@ from scim2_server.storage import SearchPage
 
 from emulator.scim.access import require_access
 from emulator.scim.dialect import Dialect
+from emulator.scim.names import GROUP, GROUP_SCHEMA
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """Largest non-bulk request body: a PUT of a 10,000-member group with ``$ref`` URLs is ~1.2 MB."""
-
-GROUP = "Group"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 class BodyTooLargeException(SCIMException):

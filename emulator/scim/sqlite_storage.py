@@ -55,7 +55,8 @@ from scim2_models import (
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
-from emulator.scim.membership import GroupMembership, GroupSnapshot, MemberEntry, MemberOperation
+from emulator.scim.membership import MEMBER_KEYS, GroupMembership, GroupSnapshot, MemberEntry, MemberOperation
+from emulator.scim.names import GROUP, USER
 from emulator.scim.paging import equality_binding, hashable, page_of
 
 SCHEMA = """
@@ -79,11 +80,8 @@ CREATE INDEX IF NOT EXISTS scim_members_by_value ON scim_members(value);
 CREATE TABLE IF NOT EXISTS scim_version_counter (n INTEGER NOT NULL);
 """
 
-GROUP = "Group"
-MEMBER_REFERENCE_TYPES = ("User", "Group")
+MEMBER_REFERENCE_TYPES = (USER, GROUP)
 """Resource types a member value names (``members.$ref`` referenceTypes of RFC 7643 §4.2)."""
-MEMBER_KEYS = ("value", "$ref", "type", "display")
-"""The sub-attributes of ``members``, in dump order (which makes each member's JSON canonical)."""
 INDEXED_ATTRIBUTES = ("userName", "displayName", "externalId")
 
 
@@ -170,9 +168,20 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=10000")
         with self.lock:
+            self._refuse_older_layout(path)
             self.db.executescript(SCHEMA)
             if self.db.execute("SELECT count(*) FROM scim_version_counter").fetchone()[0] == 0:
                 self.db.execute("INSERT INTO scim_version_counter VALUES (0)")
+
+    def _refuse_older_layout(self, path: str | FilePath) -> None:
+        """Stop with a clear message on a file from a development build that kept members in columns."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(scim_members)")}
+        if columns and "entry" not in columns:
+            self.db.close()
+            raise RuntimeError(
+                f"{path} was written by an older emulator build with another member layout; "
+                "delete it (its SCIM users and groups are lost) or start with a new --data-dir"
+            )
 
     def close(self) -> None:
         with self.lock:

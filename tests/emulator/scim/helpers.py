@@ -15,6 +15,12 @@ BULK_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 SCIM_JSON = "application/scim+json"
 
 
+def loopback_client(scim_url: str, token: str | None) -> httpx.Client:
+    """A SCIM client for a running emulator's ``scim_url``, sending ``token`` as bearer (None: no token)."""
+    headers = {"Content-Type": SCIM_JSON} | ({"Authorization": f"Bearer {token}"} if token else {})
+    return httpx.Client(base_url=scim_url, headers=headers, timeout=30)
+
+
 def user_body(user_name: str, **extra: Any) -> dict[str, Any]:
     return {"schemas": [USER_SCHEMA], "userName": user_name, **extra}
 

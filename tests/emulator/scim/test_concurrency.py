@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from tests.emulator.scim.helpers import (
-    SCIM_JSON,
     add_members,
     create_group,
     create_users,
+    loopback_client,
     member_values,
     patch_body,
     remove_member,
@@ -36,8 +36,7 @@ def tenant(tmp_path_factory) -> Iterator[RunningEmulator]:
 
 
 def scim_http(tenant: RunningEmulator) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {tenant.credentials['scim_token']}", "Content-Type": SCIM_JSON}
-    return httpx.Client(base_url=tenant.credentials["scim_url"], headers=headers, timeout=30)
+    return loopback_client(tenant.credentials["scim_url"], tenant.credentials["scim_token"])
 
 
 def test_concurrent_member_adds_and_removes_all_land(tenant):

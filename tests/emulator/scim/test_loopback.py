@@ -10,11 +10,11 @@ import pytest
 
 from emulator.catalog import RESOURCE_SERVER_ID, scope_id_by_name
 from tests.emulator.scim.helpers import (
-    SCIM_JSON,
     add_members,
     assert_scim_error,
     create_group,
     create_user,
+    loopback_client,
     member_values,
     patch_body,
     user_body,
@@ -47,8 +47,7 @@ def oauth_token(emulator: RunningEmulator, name: str, scopes: list[str]) -> str:
 
 
 def scim_http(emulator: RunningEmulator, token: str | None) -> httpx.Client:
-    headers = {"Content-Type": SCIM_JSON} | ({"Authorization": f"Bearer {token}"} if token else {})
-    return httpx.Client(base_url=emulator.credentials["scim_url"], headers=headers, timeout=30)
+    return loopback_client(emulator.credentials["scim_url"], token)
 
 
 @pytest.fixture(scope="module")
