@@ -77,9 +77,10 @@ class ScimApplication(WSGIApplication):
         return application_uri(environ).rstrip("/")
 
     def read_request(self, environ: WSGIEnvironment) -> EmulatorScimRequest:
+        """The request, with the caller the core authenticated as its subject."""
         request = super().read_request(environ)
         return EmulatorScimRequest(
-            **vars(request),
+            **{**vars(request), "subject": environ.get(PRINCIPAL_KEY)},
             fast_path=environ.get(FAST_PATH_KEY, True) is not False,
         )
 
@@ -113,9 +114,7 @@ class ScimApplication(WSGIApplication):
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = self.read_request(environ)
-        request.subject = environ.get(PRINCIPAL_KEY)
-        return send_response(self.serve(request), start_response)
+        return send_response(self.serve(self.read_request(environ)), start_response)
 
 
 def stringify_active(body: dict[str, Any]) -> None:
