@@ -52,9 +52,12 @@ def _given(**values: Any) -> dict[str, Any]:
 def declare_client(client: DesiredClient) -> tuple[ApiClient, ClientSecret]:
     """One API client, its complete scope set and its secret.
 
-    The scope assignment and the secret take `client_id` from the client's output, which both orders
-    them after the client and records the link the policy pack and scopectl follow. They are children
-    of the client so a plan groups them under it.
+    The scope assignment and the secret take `client_id` from the client's resource id (the provider
+    makes it the tenant's client id), which both orders them after the client and records the link the
+    policy pack and scopectl follow. The id, unlike the `client_id` output, stays known in a preview
+    that updates the client, so editing a client's description does not show a spurious
+    `client_id: [unknown]` change on its scope set and secret. They are children of the client so a
+    plan groups them under it.
     """
     api_client = ApiClient(
         client.key,
@@ -69,10 +72,10 @@ def declare_client(client: DesiredClient) -> tuple[ApiClient, ClientSecret]:
         ),
     )
     child = pulumi.ResourceOptions(parent=api_client)
-    ScopeAssignment(f"{client.key}-scopes", client_id=api_client.client_id, scopes=client.scopes, opts=child)
+    ScopeAssignment(f"{client.key}-scopes", client_id=api_client.id, scopes=client.scopes, opts=child)
     secret = ClientSecret(
         f"{client.key}-secret",
-        client_id=api_client.client_id,
+        client_id=api_client.id,
         lifetime_days=client.secret.lifetime_days,
         renew_before_days=client.secret.renew_before_days,
         rotation=client.secret.rotation,

@@ -114,7 +114,8 @@ class _AnsweringMocks(Mocks):
             args.typ, args.name, {k: v for k, v in args.inputs.items() if k != "__provider"}
         )
         self.answers[f"{args.typ}::{args.name}"] = outputs
-        return f"{args.name}-id", outputs
+        # Like the real provider, an API client's resource id is its tenant client id.
+        return outputs.get("client_id", f"{args.name}-id"), outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
         return {}, None
