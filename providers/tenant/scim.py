@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -47,6 +48,7 @@ PAGE_SIZE = 1000  # asked for; servers may return fewer (ZPA caps at 100) and we
 MAX_PAGES = 100_000
 MEMBER_RECOVERIES = 8  # re-reads per change_members call after a 412 (other writers)
 _FILTER_UNSUPPORTED = frozenset({400, 501})
+MEMBER_READ_THREADS = 4  # concurrent per-group reads where lists omit members (within any rateLimit)
 
 
 def filter_string(value: str) -> str:
@@ -323,9 +325,11 @@ class ScimClient:
             if any("members" in g for g in groups):
                 for group in groups:
                     group.setdefault("members", [])
-            else:
-                for group in groups:
-                    full = self._get("Groups", str(group["id"]))
+            elif groups:
+                # The server (ZPA) lists no members: one GET per group, a few at a time.
+                with ThreadPoolExecutor(max_workers=min(MEMBER_READ_THREADS, len(groups))) as pool:
+                    fulls = list(pool.map(lambda g: self._get("Groups", str(g["id"])), groups))
+                for group, full in zip(groups, fulls, strict=True):
                     group["members"] = (full or {}).get("members") or []
         else:
             for group in groups:

@@ -151,7 +151,7 @@ def test_zidentity_work_survives_faults_and_rate_limits_without_duplicates(emula
             expected_secrets = 1 if name.endswith(("0", "2", "4", "6", "8")) else 0
             assert len(check.zidentity.list_secrets(client_id)) == expected_secrets
     logical = 12 * 3 + 6 * 2 + 6 + 1  # create+GET+PUT, secret list+POST, delete, token
-    assert requests <= logical * 3, requests
+    assert requests <= logical * 2, requests  # observed about 1.5x
 
 
 def test_scim_work_survives_faults_without_duplicates(emulator):
@@ -176,4 +176,4 @@ def test_scim_work_survives_faults_without_duplicates(emulator):
         final = member_ids(check.scim.get_group(group["id"]))
     assert sorted(final) == sorted(ids[3:16]) and len(final) == len(set(final))
     logical = 16 + 1 + 4  # user creates, group create, ceil(13 / 4) membership PATCHes
-    assert requests <= logical * 4, requests
+    assert requests <= logical * 3, requests  # observed about 1.7x
