@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from access_model import InvalidModelError, load_stack, read_stack_access
+from access_model import InvalidModelError, load_stack, load_yaml, read_stack_access
+from access_model.loading import _StringDatesLoader, string_dates_loader
 from tests.access_model.conftest import ROOT
 
 
@@ -60,3 +62,40 @@ def test_invalid_stack_file_names_file_and_path(tmp_path: Path) -> None:
 def test_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_stack(tmp_path / "Pulumi.nope.yaml")
+
+
+_LOADERS = [
+    pytest.param(string_dates_loader(yaml.SafeLoader), id="pure-python"),
+    pytest.param(
+        string_dates_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)),
+        id="libyaml",
+        marks=pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml"),
+    ),
+]
+
+
+@pytest.mark.parametrize("loader", _LOADERS)
+def test_both_yaml_parsers_keep_dates_as_strings(loader: type[yaml.SafeLoader]) -> None:
+    """libyaml is used where PyYAML has it (large stack files load many times faster); the pure-Python
+    fallback must read every stack file the same way, dates included."""
+    text = (ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    document = load_yaml(text, "Pulumi.dev.yaml", loader=loader)
+    assert document == load_yaml(text, "Pulumi.dev.yaml")
+    ann = document["config"]["scope-manager:access"]["users"]["contractor-ann"]
+    assert ann["expires"] == "2027-06-30"
+    assert load_yaml("when: 2026-13-01\nat: 2026-06-30T10:00:00Z\n", "t", loader=loader) == {
+        "when": "2026-13-01",
+        "at": "2026-06-30T10:00:00Z",
+    }
+
+
+@pytest.mark.parametrize("loader", _LOADERS)
+def test_both_yaml_parsers_name_line_and_column(loader: type[yaml.SafeLoader]) -> None:
+    with pytest.raises(InvalidModelError) as raised:
+        load_yaml("config:\n  scope-manager:access:\n    clients: {a: [}\n", "t", loader=loader)
+    assert raised.value.errors[0].path.startswith("line 3, column ")
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml")
+def test_stack_files_are_read_with_libyaml_where_available() -> None:
+    assert issubclass(_StringDatesLoader, yaml.CSafeLoader)
