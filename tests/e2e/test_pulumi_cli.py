@@ -1,8 +1,24 @@
 """End to end with the real Pulumi CLI: preview, up, refresh and destroy of the providers on the emulator.
 
 These run wherever ``pulumi`` is on PATH (developer machines, GitHub Actions) and are skipped otherwise.
-Each test module makes a throwaway project that imports the same ``providers`` package, logs in to a
-local file backend, encrypts secrets with a passphrase, and points the stack config at an emulator.
+Every test makes its own throwaway project that imports the same ``providers`` package, a local file
+backend (``pulumi login file://...``), passphrase-encrypted secrets, and stack config pointing at the
+module's emulator; it destroys its stack on the way out. Tests do not depend on each other's order, so
+they also hold when pytest-xdist spreads them over workers.
+
+How the CLI is driven, and why:
+
+- The environment is the caller's minus every ``PULUMI_*``, ``SCOPE_MANAGER_*`` and ``ZSCALER_*``
+  variable, plus ``PULUMI_HOME``/``PULUMI_BACKEND_URL`` in the test's directory,
+  ``PULUMI_CONFIG_PASSPHRASE`` and ``PULUMI_SKIP_UPDATE_CHECK``: nothing of the developer's own Pulumi
+  setup or tenant credentials leaks in, and nothing is written outside the temporary directory.
+- ``Pulumi.yaml`` names the project's ``.venv`` as the Python runtime's ``virtualenv``. The engine
+  passes runtime options to the dynamic provider plugin as ``PULUMI_RUNTIME_VIRTUALENV``, so the
+  ``pulumi-resource-pulumi-python`` shim runs ``python -m pulumi.dynamic`` from that venv too;
+  ``PYTHONPATH`` (inherited by the program and the plugin) makes ``providers`` importable in both.
+- Secret config values go to ``pulumi config set --secret KEY`` on stdin, not on the command line: they
+  stay out of the process list, and a value starting with ``-`` cannot be taken for a flag.
+- ``--non-interactive`` on every command; ``--yes --skip-preview`` on up, refresh and destroy.
 """
 
 from __future__ import annotations
@@ -18,10 +34,12 @@ from typing import Any
 import httpx
 import pytest
 
+from providers.tenant import writable_client_body
 from tests.support.emulator import RunningEmulator, run_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PULUMI = shutil.which("pulumi")
+COMMAND_TIMEOUT_SECONDS = 600
 
 pytestmark = [
     pytest.mark.e2e,
@@ -39,64 +57,85 @@ import pulumi
 from providers import ApiClient, ClientSecret, ScimGroup, ScimUser, ScopeAssignment
 
 config = pulumi.Config("e2e")
+prefix = config.require("prefix")
 scopes = [s for s in config.require("scopes").split(",") if s]
-client = ApiClient("reporting", name="e2e-reporting", owner="e2e@example.com", purpose="reporting")
+client = ApiClient("reporting", name=f"{prefix}-reporting", owner="e2e@example.com", purpose="reporting")
 ScopeAssignment("reporting-scopes", client_id=client.id, scopes={name: {} for name in scopes})
 secret = ClientSecret("reporting-secret", client_id=client.id, rotation=config.get("rotation") or "")
-user = ScimUser("ann", user_name="ann@e2e.example", given_name="Ann", family_name="Lee")
-ScimGroup("quarantine", display_name="E2E Quarantine", members=["ann@e2e.example"],
+user = ScimUser("ann", user_name=f"ann@{prefix}.example", given_name="Ann", family_name="Lee")
+ScimGroup("quarantine", display_name=f"{prefix} Quarantine", members=[f"ann@{prefix}.example"],
           opts=pulumi.ResourceOptions(depends_on=[user]))
 pulumi.export("client_id", client.id)
 pulumi.export("secret_value", secret.value)
 '''
 
+PROVIDER_CONFIG = (
+    # (stack config key, credentials.json key, secret)
+    ("tokenUrl", "token_url", False),
+    ("apiUrl", "api_url", False),
+    ("clientId", "client_id", False),
+    ("clientSecret", "client_secret", True),
+    ("scimUrl", "scim_url", False),
+    ("scimToken", "scim_token", True),
+)
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+"""The key Pulumi state uses to mark a secret value (``{SECRET_SIGNATURE: ..., "ciphertext": ...}``)."""
+
+
+def hermetic_env(workdir: Path) -> dict[str, str]:
+    """The caller's environment without its Pulumi setup or tenant credentials, plus this test's own."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PULUMI_", "SCOPE_MANAGER_", "ZSCALER_"))
+    }
+    return {
+        **inherited,
+        "PULUMI_HOME": str(workdir / "pulumi-home"),
+        "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
+        "PULUMI_CONFIG_PASSPHRASE": "e2e-passphrase-not-secret",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+
 
 class Stack:
     """A Pulumi project + stack in a temporary directory, driven through the CLI."""
 
-    def __init__(self, workdir: Path, emulator: RunningEmulator) -> None:
+    def __init__(self, workdir: Path, emulator: RunningEmulator, prefix: str) -> None:
         self.dir = workdir / "project"
         self.dir.mkdir()
+        (workdir / "state").mkdir()
         (self.dir / "__main__.py").write_text(PROGRAM)
         (self.dir / "Pulumi.yaml").write_text(
             "name: scope-manager-e2e\n"
             "runtime:\n"
             "  name: python\n"
             "  options:\n"
-            "    toolchain: pip\n"
             f"    virtualenv: {REPO_ROOT / '.venv'}\n"
         )
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SCOPE_MANAGER_", "ZSCALER_"))},
-            "PULUMI_HOME": str(workdir / "pulumi-home"),
-            "PULUMI_CONFIG_PASSPHRASE": "e2e-passphrase-not-secret",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DIY_BACKEND_URL": f"file://{workdir / 'state'}",
-            "PYTHONPATH": str(REPO_ROOT),
-        }
-        (workdir / "state").mkdir()
+        self.env = hermetic_env(workdir)
         self.pulumi("login", f"file://{workdir / 'state'}")
         self.pulumi("stack", "init", "dev", "--secrets-provider", "passphrase")
-        credentials = emulator.credentials
-        for key, value, secret in (
-            ("tokenUrl", credentials["token_url"], False),
-            ("apiUrl", credentials["api_url"], False),
-            ("clientId", credentials["client_id"], False),
-            ("clientSecret", credentials["client_secret"], True),
-            ("scimUrl", credentials["scim_url"], False),
-            ("scimToken", credentials["scim_token"], True),
-        ):
-            self.pulumi("config", "set", *(["--secret"] if secret else []), f"scope-manager:{key}", value)
-        self.set(scopes="scim:read")
+        for key, credential, secret in PROVIDER_CONFIG:
+            value = emulator.credentials[credential]
+            if secret:
+                self.pulumi("config", "set", "--secret", f"scope-manager:{key}", stdin=value)
+            else:
+                self.pulumi("config", "set", f"scope-manager:{key}", value)
+        self.set(prefix=prefix, scopes="scim:read")
 
-    def pulumi(self, *args: str) -> str:
+    def pulumi(self, *args: str, stdin: str | None = None) -> str:
+        """Run one CLI command in the project; a failure raises with the command's whole output."""
         result = subprocess.run(
             [str(PULUMI), *args, "--non-interactive"],
             cwd=self.dir,
             env=self.env,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=COMMAND_TIMEOUT_SECONDS,
         )
         if result.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -109,13 +148,25 @@ class Stack:
     def preview(self) -> dict[str, Any]:
         return json.loads(self.pulumi("preview", "--json"))
 
-    def export(self) -> dict[str, Any]:
-        return json.loads(self.pulumi("stack", "export"))
+    def up(self) -> None:
+        self.pulumi("up", "--yes", "--skip-preview")
+
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """Resource name -> its state, from ``pulumi stack export`` (secrets stay encrypted)."""
+        deployment = json.loads(self.pulumi("stack", "export"))["deployment"]
+        return {r["urn"].rsplit("::", 1)[-1]: r for r in deployment.get("resources") or []}
 
 
 def changed(digest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """URN name -> step for every step that is not 'same'."""
-    return {step["urn"].rsplit("::", 1)[-1]: step for step in digest["steps"] if step["op"] != "same"}
+    """Resource name -> step for every step of ``preview --json`` that changes something.
+
+    The default provider's own step is left out: it is the engine's, not the program's.
+    """
+    return {
+        step["urn"].rsplit("::", 1)[-1]: step
+        for step in digest["steps"]
+        if step["op"] != "same" and "::pulumi:providers:" not in step["urn"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -124,109 +175,98 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulat
         yield running
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, emulator: RunningEmulator) -> Iterator[Stack]:
-    created = Stack(tmp_path_factory.mktemp("e2e-stack"), emulator)
+@pytest.fixture
+def stack(tmp_path: Path, emulator: RunningEmulator, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """A fresh stack whose tenant objects carry names unique to the test; destroyed afterwards."""
+    prefix = "e2e-" + request.node.name.removeprefix("test_")[:24].replace("_", "-").strip("-")
+    created = Stack(tmp_path, emulator, prefix)
     yield created
     created.pulumi("destroy", "--yes", "--skip-preview")
 
 
-def admin(emulator: RunningEmulator) -> httpx.Client:
-    client = emulator.admin_http()
-    client.base_url = emulator.credentials["api_url"] + "/ziam/admin/api/v1"
-    return client
+@pytest.fixture
+def deployed(stack: Stack) -> Stack:
+    """The stack after one ``pulumi up``."""
+    stack.up()
+    return stack
+
+
+@pytest.fixture
+def admin(emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    """The admin API, for checking the tenant and editing it as a console user would."""
+    with emulator.admin_http() as client:
+        client.base_url = emulator.credentials["api_url"] + "/ziam/admin/api/v1"
+        yield client
 
 
 def test_preview_then_up_creates_everything_with_the_secret_encrypted(
-    stack: Stack, emulator: RunningEmulator
+    stack: Stack, admin: httpx.Client
 ) -> None:
     digest = stack.preview()
     assert digest["changeSummary"].get("create") == 6  # 5 resources + the stack
 
-    stack.pulumi("up", "--yes", "--skip-preview")
+    stack.up()
 
-    state = stack.export()
-    resources = {r["urn"].rsplit("::", 1)[-1]: r for r in state["deployment"]["resources"]}
+    resources = stack.resources()
     assert resources["reporting"]["type"] == "pulumi-python:dynamic/zidentity:ApiClient"
-    secret_outputs = resources["reporting-secret"]["outputs"]
-    assert secret_outputs["value"].get("4dabf18193072939515e22adb298388d"), "value stored as a secret"
-    assert "ciphertext" in secret_outputs["value"]
-    with admin(emulator) as api:
-        client = api.get(f"/api-clients/{resources['reporting']['id']}").json()
-    assert client["name"] == "e2e-reporting"
+    secret_value = resources["reporting-secret"]["outputs"]["value"]
+    assert secret_value.get(SECRET_SIGNATURE), "value stored as a secret"
+    assert "ciphertext" in secret_value
+    client = admin.get(f"/api-clients/{resources['reporting']['id']}").json()
+    assert client["name"].endswith("-reporting")
     assert changed(stack.preview()) == {}
 
 
-def test_one_more_scope_previews_as_one_added_entry(stack: Stack) -> None:
-    stack.set(scopes="scim:read,scim:write")
+def test_one_more_scope_previews_as_one_added_entry(deployed: Stack, admin: httpx.Client) -> None:
+    deployed.set(scopes="scim:read,scim:write")
 
-    steps = changed(stack.preview())
+    steps = changed(deployed.preview())
 
     assert list(steps) == ["reporting-scopes"]
+    assert steps["reporting-scopes"]["op"] == "update"
     assert set(steps["reporting-scopes"]["detailedDiff"]) == {'scopes["scim:write"]'}
-    stack.pulumi("up", "--yes", "--skip-preview")
-
-
-def secret_ids(stack: Stack) -> list[str]:
-    return [
-        r["id"] for r in stack.export()["deployment"]["resources"] if r["urn"].endswith("::reporting-secret")
-    ]
+    deployed.up()
+    client = admin.get(f"/api-clients/{deployed.resources()['reporting']['id']}").json()
+    granted = {s["name"] for r in client["clientResources"] for s in r["selectedScopes"]}
+    assert granted == {"scim:read", "scim:write"}
 
 
 def test_a_rotation_previews_as_a_replacement_and_leaves_one_new_secret(
-    stack: Stack, emulator: RunningEmulator
+    deployed: Stack, admin: httpx.Client
 ) -> None:
-    (old_id,) = secret_ids(stack)
-    stack.set(rotation="manual:e2e")
+    before = deployed.resources()
+    old_id = before["reporting-secret"]["id"]
+    deployed.set(rotation="manual:e2e")
 
-    steps = changed(stack.preview())
+    steps = changed(deployed.preview())
 
     assert steps["reporting-secret"]["op"] == "replace"
     assert steps["reporting-secret"]["replaceReasons"] == ["rotation"]
-    stack.pulumi("up", "--yes", "--skip-preview")
-    (new_id,) = secret_ids(stack)
+    deployed.up()
+    new_id = deployed.resources()["reporting-secret"]["id"]
     assert new_id != old_id
-    client_id = next(
-        r["id"] for r in stack.export()["deployment"]["resources"] if r["urn"].endswith("::reporting")
-    )
-    with admin(emulator) as api:
-        assert [s["id"] for s in api.get(f"/api-clients/{client_id}/secrets").json()] == [new_id]
+    client_id = before["reporting"]["id"]
+    assert [s["id"] for s in admin.get(f"/api-clients/{client_id}/secrets").json()] == [new_id]
 
 
-def test_refresh_sees_console_drift_and_up_reverts_it(stack: Stack, emulator: RunningEmulator) -> None:
-    resources = {r["urn"].rsplit("::", 1)[-1]: r for r in stack.export()["deployment"]["resources"]}
-    client_id = resources["reporting"]["id"]
-    with admin(emulator) as api:
-        record = api.get(f"/api-clients/{client_id}").json()
-        record["description"] = "edited in the console"
-        body = {k: record[k] for k in ("name", "description", "status", "accessTokenLifeTime")}
-        body["clientAuthentication"] = record["clientAuthentication"]
-        body["clientResources"] = [
-            {"id": r["id"], "selectedScopes": [{"id": s["id"]} for s in r["selectedScopes"]]}
-            for r in record["clientResources"]
-        ]
-        api.put(f"/api-clients/{client_id}", json=body).raise_for_status()
+def test_refresh_sees_console_drift_and_up_reverts_it(deployed: Stack, admin: httpx.Client) -> None:
+    client_id = deployed.resources()["reporting"]["id"]
+    body = writable_client_body(admin.get(f"/api-clients/{client_id}").json())
+    body["description"] = "edited in the console"
+    admin.put(f"/api-clients/{client_id}", json=body).raise_for_status()
 
-    stack.pulumi("refresh", "--yes", "--skip-preview")
-    assert list(changed(stack.preview())) == ["reporting"]
-    stack.pulumi("up", "--yes", "--skip-preview")
+    deployed.pulumi("refresh", "--yes", "--skip-preview")
+    assert list(changed(deployed.preview())) == ["reporting"]
+    deployed.up()
 
-    with admin(emulator) as api:
-        assert api.get(f"/api-clients/{client_id}").json()["description"] == ""
-    assert changed(stack.preview()) == {}
+    assert admin.get(f"/api-clients/{client_id}").json()["description"] == ""
+    assert changed(deployed.preview()) == {}
 
 
-def test_destroy_removes_what_the_stack_made(stack: Stack, emulator: RunningEmulator) -> None:
-    client_id = next(
-        r["id"] for r in stack.export()["deployment"]["resources"] if r["urn"].endswith("::reporting")
-    )
+def test_destroy_removes_what_the_stack_made(deployed: Stack, admin: httpx.Client) -> None:
+    client_id = deployed.resources()["reporting"]["id"]
 
-    stack.pulumi("destroy", "--yes", "--skip-preview")
+    deployed.pulumi("destroy", "--yes", "--skip-preview")
 
-    with admin(emulator) as api:
-        assert api.get(f"/api-clients/{client_id}").status_code == 404
-    assert [
-        r
-        for r in stack.export()["deployment"].get("resources") or []
-        if r["type"].startswith("pulumi-python")
-    ] == []
+    assert admin.get(f"/api-clients/{client_id}").status_code == 404
+    assert [r for r in deployed.resources().values() if r["type"].startswith("pulumi-python")] == []
