@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from providers import ApiClient, ScopeAssignment
+from providers import ApiClient, ClientSecret, ScopeAssignment
 from tests.providers.conftest import API_CLIENT
 from tests.providers.helpers import (
     client_record,
@@ -16,7 +16,7 @@ from tests.providers.helpers import (
     writes,
 )
 from tests.support.emulator import RunningEmulator
-from tests.support.engine_double import CheckFailed, Engine, ProviderError
+from tests.support.engine_double import CheckFailed, Engine, ProviderError, Step
 
 
 def app(name: str, **inputs: object) -> ApiClient:
@@ -212,3 +212,35 @@ def test_unknown_inputs_pass_check_during_preview(engine: Engine) -> None:
 
     assert sorted(step.op for step in steps) == ["create", "create"]
     assert engine.state == {}
+
+
+@pytest.mark.parametrize(
+    ("wiring", "scopes_op"),
+    [("id", "same"), ("client_id", "update")],
+)
+def test_a_preview_of_an_edited_client_never_plans_a_new_scope_set_or_secret(
+    engine: Engine, tenant: RunningEmulator, wiring: str, scopes_op: str
+) -> None:
+    """The client's outputs are unknown in the preview of its update; its dependents must not churn.
+
+    Wired from ``client.id`` (what docs and ``__main__.py`` do) they are unchanged; wired from the
+    ``client_id`` output the scope set shows an update of an unknown id, and still nothing is replaced.
+    """
+
+    def program(description: str) -> None:
+        client = app(f"wired-by-{wiring}", description=description)
+        client_id = getattr(client, wiring)
+        ScopeAssignment("app-scopes", client_id=client_id, scopes={"scim:read": {}})
+        ClientSecret("app-secret", client_id=client_id)
+
+    engine.run(lambda: program("v1"))
+    steps: list[Step] = []
+
+    counts = requests_during(tenant, lambda: steps.extend(engine.run(lambda: program("v2"), preview=True)))
+
+    assert {step.name: step.op for step in steps} == {
+        "app": "update",
+        "app-scopes": scopes_op,
+        "app-secret": "same",
+    }
+    assert writes(counts) == {}
