@@ -77,7 +77,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="judge grant and secret expiry as of this day (default: today, UTC)",
     )
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="report format on stdout or --output (default: markdown, fits a job summary)",
+    )
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here, not stdout")
     parser.add_argument("--json-output", type=Path, metavar="FILE", help="also write the JSON report here")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")

@@ -48,7 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "them. Owners, purposes and justifications of write/admin scopes cannot be read from the "
             "tenant: they are left as TODO comments, and the policy pack flags them until filled in. "
             "The API client whose credentials the export uses is left out. Tenant settings come from "
-            "--stack/--stack-file (its scope-manager:* keys) and the environment, or --credentials-file."
+            "--stack/--stack-file (its scope-manager:* keys) and the environment, or --credentials-file. "
+            "Exit status: 0 written, 1 error."
         ),
     )
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here instead of stdout")

@@ -3,7 +3,8 @@
 The digest lists steps, not resources: a replacement is three steps (`replace`,
 `create-replacement`, `delete-replaced`) for one URN, and a reviewer must see it once. This module
 validates the document's shape (naming the exact place that is wrong) and collapses the steps; it
-knows nothing about clients or scopes. See /work/shared/reference/pulumi-preview-json.md.
+knows nothing about clients or scopes. The shape is the Pulumi engine's PreviewDigest
+(`sdk/go/common/display/json.go` in pulumi/pulumi; `pkg/backend/display/json.go` builds it).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -363,3 +364,22 @@ def test_invalid_model_is_an_error_listing_every_problem(stack, capsys):
 
     assert code == 1
     assert "clients.reporting.purpose" in err and "groups.quarantine.colour" in err
+
+
+def test_a_wrong_scim_url_is_one_line_naming_it_and_its_setting(stack, capsys):
+    """The token and admin API answer but nothing listens at scimUrl: the most likely typo in a stack."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/scim/v2"
+    path: Path = stack["dir"] / "Pulumi.dev.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["config"]["scope-manager:scimUrl"] = dead
+    path.write_text(yaml.safe_dump(document))
+
+    code, _, out, err = audit(stack, "--quiet", capsys=capsys)
+
+    assert code == 1 and out == ""
+    [line] = err.strip().splitlines()
+    assert dead.rsplit("/scim", 1)[0] in line and "scimUrl" in line
+    creds = stack["emu"].credentials
+    assert creds["client_secret"] not in err and creds["scim_token"] not in err
