@@ -170,6 +170,36 @@ def test_refresh_drops_a_group_deleted_by_hand(
     (refresh,) = engine.refresh()
 
     assert refresh.gone and engine.state == {}
+    (create,) = engine.run(group("g-deleted", ["p0@ex.com"]))
+    assert create.op == "create"
+    assert live_members(scim_http, engine.resource(SCIM_GROUP, "team").id) == [people["p0@ex.com"]]
+
+
+def test_refresh_sees_a_member_removed_and_a_rename_by_hand_and_up_reverts_both(
+    engine: Engine, scim_http: httpx.Client, people: dict[str, str]
+) -> None:
+    program = group("g-edited", ["p0@ex.com", "p1@ex.com"])
+    engine.run(program)
+    group_id = engine.resource(SCIM_GROUP, "team").id
+    operations = [
+        {"op": "remove", "path": f'members[value eq "{people["p1@ex.com"]}"]'},
+        {"op": "replace", "path": "displayName", "value": "g-edited-by-hand"},
+    ]
+    scim_http.patch(
+        f"/Groups/{group_id}", json={"schemas": [PATCH_SCHEMA], "Operations": operations}
+    ).raise_for_status()
+    engine.provider.restart()
+
+    (refresh,) = engine.refresh()
+
+    assert refresh.diff is not None
+    assert refresh.diff.detailed_diff == {"display_name": "UPDATE", 'members["p1@ex.com"]': "DELETE"}
+    (update,) = engine.run(program)
+    assert update.diff is not None
+    assert update.diff.detailed_diff == {"display_name": "UPDATE", 'members["p1@ex.com"]': "ADD"}
+    live = scim_http.get(f"/Groups/{group_id}").json()
+    assert live["displayName"] == "g-edited"
+    assert live_members(scim_http, group_id) == sorted([people["p0@ex.com"], people["p1@ex.com"]])
 
 
 def test_check_reports_bad_inputs_without_any_request(engine: Engine, tenant: RunningEmulator) -> None:

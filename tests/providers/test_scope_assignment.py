@@ -124,6 +124,31 @@ def test_refresh_shows_a_scope_granted_in_the_console_and_up_revokes_it(
     assert live_scopes(engine, admin) == ["scim:read"]
 
 
+def test_refresh_shows_a_scope_revoked_in_the_console_and_up_grants_it_again(
+    engine: Engine, admin: httpx.Client
+) -> None:
+    program = granting("sa-revoked", {"scim:read": {}, "scim:write": {"justification": "provisioning"}})
+    engine.run(program)
+    client_id = engine.resource(API_CLIENT, "app").id
+    edit_client(admin, client_id, clientResources=[])
+    engine.provider.restart()
+
+    steps = engine.refresh()
+
+    drift = {
+        step.type: step.diff.detailed_diff for step in steps if step.diff and step.diff.changes != "DIFF_NONE"
+    }
+    assert drift == {SCOPE_ASSIGNMENT: {'scopes["scim:read"]': "DELETE", 'scopes["scim:write"]': "DELETE"}}
+    steps = engine.run(program)
+    (update,) = [step for step in steps if step.op != "same"]
+    assert update.diff is not None
+    assert update.diff.detailed_diff == {'scopes["scim:read"]': "ADD", 'scopes["scim:write"]': "ADD"}
+    assert live_scopes(engine, admin) == ["scim:read", "scim:write"]
+    assert engine.resource(SCOPE_ASSIGNMENT, "app-scopes").inputs["scopes"]["scim:write"] == {
+        "justification": "provisioning"
+    }
+
+
 def test_check_names_each_bad_scope_with_a_suggestion(engine: Engine, tenant: RunningEmulator) -> None:
     scopes = {
         "scim:wrte": {},
