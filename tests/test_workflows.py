@@ -260,3 +260,18 @@ def test_every_secret_and_variable_is_documented():
     for path in (PREVIEW, DRIFT):
         for kind, name in re.findall(r"\b(secrets|vars)\.([A-Z0-9_]+)", path.read_text()):
             assert f"`{name}`" in docs, f"{path.name} reads {kind}.{name}, which docs/ci.md does not explain"
+
+
+def test_fork_pull_requests_fail_with_an_explanation_instead_of_a_broken_preview():
+    """Forks get no secrets and a read-only token: the preview job must not run (it would fail on login
+    and then on the comment), and the check must not pass silently either."""
+    jobs = load(PREVIEW)["jobs"]
+    is_fork = "github.event.pull_request.head.repo.full_name != github.repository"
+    assert is_fork in jobs["fork"]["if"] and "github.event_name == 'pull_request'" in jobs["fork"]["if"]
+    assert jobs["preview"]["if"] == (
+        "github.event_name != 'pull_request' || "
+        "github.event.pull_request.head.repo.full_name == github.repository"
+    )
+    [script] = run_scripts({"jobs": {"fork": jobs["fork"]}})
+    assert "::error::" in script and "exit 1" in script
+    assert "uses" not in str(jobs["fork"]["steps"])  # nothing checked out, no token used
