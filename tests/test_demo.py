@@ -12,6 +12,8 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
+import textwrap
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from pathlib import Path
 import httpx
 import pulumi
 import pytest
+import yaml
 
 from access_model import read_stack_access
 from tests.support.analyzer_double import PolicyPackHost, StackResource
@@ -85,6 +88,19 @@ def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
     finally:
         _stop_emulator(tenant)
+
+
+def _copy_of_project(project: Path) -> Path:
+    """The checkout's tracked files (as they are in the working tree) and a link to its .venv, so a
+    demo run writes its .pulumi-state and .tenant there and never into the real checkout."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in tracked.splitlines():
+        if (ROOT / name).is_file():
+            target = project / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target)
+    (project / ".venv").symlink_to(ROOT / ".venv")
+    return project
 
 
 def _run_demo(env: dict[str, str], cwd: Path = ROOT, script: Path = DEMO) -> subprocess.CompletedProcess[str]:
@@ -153,18 +169,161 @@ def test_port_taken_by_something_else_is_named(demo_env: dict[str, str], tmp_pat
         emulator.wait(timeout=10)
 
 
+# --- the demo's pulumi commands, with a stand-in for the CLI -------------------------------------------
+#
+# The Pulumi CLI cannot be installed here, so this stand-in does what the real one does to files: `stack
+# init` writes the new stack's encryption salt into the Pulumi.<stack>.yaml next to the Pulumi.yaml it
+# finds (from --cwd), `config set` writes into --config-file or else into that same file, and a secret
+# can only be set in a file that holds the stack's own salt. It records every call.
+_FAKE_PULUMI = textwrap.dedent(
+    """\
+    import base64, json, os, secrets, sys
+    from pathlib import Path
+    import yaml
+
+    argv = sys.argv[1:]
+    with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
+        log.write(json.dumps({"cwd": os.getcwd(), "argv": argv}) + "\\n")
+
+    def take(flag):
+        if flag in argv:
+            i = argv.index(flag)
+            value = argv[i + 1]
+            del argv[i : i + 2]
+            return value
+        return None
+
+    cwd = Path(take("--cwd") or os.getcwd())
+    config_file = take("--config-file")
+    secret = "--secret" in argv
+    words = [a for a in argv if not a.startswith("-")]
+    project = next(d for d in (cwd, *cwd.parents) if (d / "Pulumi.yaml").is_file())
+    name = yaml.safe_load((project / "Pulumi.yaml").read_text())["name"]
+    backend = Path(os.environ["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    record = backend / ".pulumi" / "stacks" / name / "dev.json"
+    target = Path(config_file) if config_file else project / "Pulumi.dev.yaml"
+
+    def fail(message):
+        print("error: " + message, file=sys.stderr)
+        sys.exit(255)
+
+    def load(path):
+        return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+    if words[:1] == ["version"]:
+        print("v3.999.0-stand-in")
+    elif words[:2] == ["stack", "select"]:
+        if not record.is_file():
+            fail("no stack named 'dev' found")
+    elif words[:2] == ["stack", "init"]:
+        if record.is_file():
+            fail("stack 'dev' already exists")
+        salt = "v1:" + secrets.token_hex(8)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"salt": salt}))
+        document = load(target)  # the real CLI rewrites the whole file (comments are lost)
+        document["encryptionsalt"] = salt
+        target.write_text(yaml.safe_dump(document))
+    elif words[:2] == ["config", "set"]:
+        key = words[2]
+        value = words[3] if len(words) > 3 else sys.stdin.read()
+        document = load(target)
+        if secret:
+            if document.get("encryptionsalt") != json.loads(record.read_text())["salt"]:
+                fail(f"{target} does not hold the encryption salt of stack dev")
+            value = {"secure": "v1:" + base64.b64encode(value.encode()).decode()}
+        document.setdefault("config", {})[key] = value
+        target.write_text(yaml.safe_dump(document))
+    elif words[:1] == ["up"]:
+        config = load(target).get("config", {})
+        missing = [k for k in ("tokenUrl", "apiUrl", "clientId", "clientSecret", "scimToken")
+                   if "scope-manager:" + k not in config]
+        if missing or "scope-manager:access" not in config:
+            fail(f"{target} lacks {missing or 'the access model'}")
+        print("Resources: 10 created")
+    elif words[:2] == ["stack", "output"]:
+        print("client_ids      {...}\\nclient_secrets  [secret]")
+    else:
+        fail(f"the stand-in does not know {words}")
+    """
+)
+
+
+def _stand_in_pulumi(bin_dir: Path) -> Path:
+    bin_dir.mkdir()
+    script = bin_dir / "pulumi"
+    script.write_text(f"#!{sys.executable}\n" + _FAKE_PULUMI)
+    script.chmod(0o755)
+    return script
+
+
+def _calls(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_demo_configures_secrets_in_an_untracked_file_and_leaves_pulumi_dev_yaml_unchanged(
+    demo_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = _copy_of_project(tmp_path / "project")
+    log = tmp_path / "pulumi-calls.jsonl"
+    env = {
+        **demo_env,
+        "PATH": f"{_stand_in_pulumi(tmp_path / 'bin').parent}{os.pathsep}{demo_env['PATH']}",
+        "FAKE_PULUMI_LOG": str(log),
+    }
+    tracked = project / "Pulumi.dev.yaml"
+    stack_config = project / ".pulumi-state" / "Pulumi.dev.yaml"
+    original = tracked.read_bytes()
+    script = project / "scripts" / "demo"
+
+    first = _run_demo(env, cwd=project, script=script)
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert tracked.read_bytes() == original
+    calls = _calls(log)
+    (init,) = [c for c in calls if c["argv"][:2] == ["stack", "init"]]
+    assert init["argv"][init["argv"].index("--cwd") + 1] == str(project / ".pulumi-state" / "stack-init")
+    configuring = [c for c in calls if c["argv"][:2] == ["config", "set"] or c["argv"][:1] == ["up"]]
+    assert len(configuring) == 7
+    for call in configuring:
+        assert call["argv"][call["argv"].index("--config-file") + 1] == str(stack_config), call
+    (up,) = [c["argv"] for c in calls if c["argv"][:1] == ["up"]]
+    assert up[up.index("--policy-pack") + 1] == "policies" and "--yes" in up
+    assert stat.S_IMODE(stack_config.stat().st_mode) == 0o600
+    document = yaml.safe_load(stack_config.read_text())
+    salt = document["encryptionsalt"]
+    assert document["config"]["scope-manager:clientSecret"].keys() == {"secure"}
+    assert document["config"]["scope-manager:scimToken"].keys() == {"secure"}
+    assert read_stack_access(stack_config) == read_stack_access(tracked)
+    credentials = json.loads((Path(demo_env["DEMO_TENANT_DIR"]) / "credentials.json").read_text())
+    seen = first.stdout + first.stderr + stack_config.read_text() + log.read_text()
+    for key in ("client_secret", "scim_token", "control_token"):
+        assert credentials[key] not in seen
+    assert f"--config-file {stack_config}" in first.stdout  # how to run pulumi by hand afterwards
+
+    # A user edits the tracked model; the next run applies the edit, reuses the stack and its salt.
+    edited = original.replace(b"Nightly access report", b"Hourly access report")
+    assert edited != original
+    tracked.write_bytes(edited)
+    log.unlink()
+
+    second = _run_demo(env, cwd=project, script=script)
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert tracked.read_bytes() == edited
+    assert not [c for c in _calls(log) if c["argv"][:2] == ["stack", "init"]]
+    assert yaml.safe_load(stack_config.read_text())["encryptionsalt"] == salt
+    reporting = read_stack_access(stack_config)["clients"]["reporting"]
+    assert reporting["description"].startswith("Hourly access report")
+
+
 @pytest.mark.e2e
 @pytest.mark.skipif(
     shutil.which("pulumi") is None, reason="needs the Pulumi CLI on PATH (cannot be installed here)"
 )
 def test_demo_end_to_end_twice(tmp_path: Path) -> None:  # pragma: no cover - runs where the CLI exists
-    project = tmp_path / "project"
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for name in tracked.splitlines():
-        target = project / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    (project / ".venv").symlink_to(ROOT / ".venv")
+    project = _copy_of_project(tmp_path / "project")
+    tracked_stack_file = (project / "Pulumi.dev.yaml").read_bytes()
     tenant = project / ".tenant"
     env = {**os.environ, "DEMO_PORT": str(_free_port()), "PULUMI_CONFIG_PASSPHRASE": "e2e-test"}
     try:
@@ -175,7 +334,16 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:  # pragma: no cover - ru
         assert second.returncode == 0, second.stdout + second.stderr
         assert "reusing the emulator" in second.stderr
         preview = subprocess.run(
-            ["pulumi", "preview", "--expect-no-changes", "--policy-pack", "policies", "--non-interactive"],
+            [
+                "pulumi",
+                "preview",
+                "--expect-no-changes",
+                "--policy-pack",
+                "policies",
+                "--config-file",
+                str(project / ".pulumi-state" / "Pulumi.dev.yaml"),
+                "--non-interactive",
+            ],
             cwd=project,
             env={**env, "PULUMI_BACKEND_URL": f"file://{project / '.pulumi-state'}"},
             capture_output=True,
@@ -183,6 +351,7 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:  # pragma: no cover - ru
             timeout=300,
         )
         assert preview.returncode == 0, preview.stdout + preview.stderr
+        assert (project / "Pulumi.dev.yaml").read_bytes() == tracked_stack_file
     finally:
         _stop_emulator(tenant)
 
