@@ -508,13 +508,15 @@ class ProviderProcess:
     def _marshal(self, props: Mapping[str, Any]) -> struct_pb2.Struct:
         return to_struct(props if self.accept_secrets else strip_secrets(dict(props)))
 
-    def _invoke(self, urn: str, operation: str, call: Callable[[], Any]) -> Any:
+    def _invoke(self, urn: str, operation: str, request: Any) -> Any:
+        """Send one ResourceProvider RPC (``operation`` is its name), counting calls in flight."""
         self._record(operation)
+        call = getattr(self.stub, operation)
         with self._calls_lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
-            return call()
+            return call(request, timeout=self.rpc_timeout)
         except grpc.RpcError as error:
             raise ProviderError(urn, operation, error.details() or str(error.code())) from None
         finally:
@@ -525,16 +527,25 @@ class ProviderProcess:
     def _names(urn: str) -> dict[str, str]:
         return {"urn": urn, "name": urn.rsplit("::", 1)[-1], "type": urn.split("::")[-2]}
 
+    def _received(self, struct: struct_pb2.Struct, sent: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Properties as the engine takes them from a response: re-marked secret where ``sent`` was.
+
+        A plugin that does not accept secrets returns plain values; the engine restores secretness
+        from what it sent (``annotateSecrets``), the same for Check, Create, Read and Update.
+        """
+        values = from_struct(struct)
+        if not self.accept_secrets:
+            annotate_secrets(values, sent)
+        return values
+
     def check(
         self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         request = provider_pb2.CheckRequest(
             **self._names(urn), olds=self._marshal(olds), news=self._marshal(news)
         )
-        response = self._invoke(urn, "Check", lambda: self.stub.Check(request, timeout=self.rpc_timeout))
-        inputs = from_struct(response.inputs)
-        if not self.accept_secrets:
-            annotate_secrets(inputs, news)
+        response = self._invoke(urn, "Check", request)
+        inputs = self._received(response.inputs, news)
         return inputs, [(failure.property, failure.reason) for failure in response.failures]
 
     def diff(
@@ -552,7 +563,7 @@ class ProviderProcess:
             news=self._marshal(new_inputs),
             old_inputs=self._marshal(old_inputs),
         )
-        response = self._invoke(urn, "Diff", lambda: self.stub.Diff(request, timeout=self.rpc_timeout))
+        response = self._invoke(urn, "Diff", request)
         raw = provider_pb2.DiffResponse.DiffChanges.Name(response.changes)
         detailed = (
             {path: _DIFF_KIND_NAMES[change.kind] for path, change in response.detailedDiff.items()}
@@ -580,11 +591,8 @@ class ProviderProcess:
         request = provider_pb2.CreateRequest(
             **self._names(urn), properties=self._marshal(props), preview=preview
         )
-        response = self._invoke(urn, "Create", lambda: self.stub.Create(request, timeout=self.rpc_timeout))
-        outs = from_struct(response.properties)
-        if not self.accept_secrets:
-            annotate_secrets(outs, props)
-        return response.id, outs
+        response = self._invoke(urn, "Create", request)
+        return response.id, self._received(response.properties, props)
 
     def read(
         self, urn: str, id_: str, inputs: Mapping[str, Any], state: Mapping[str, Any]
@@ -592,12 +600,9 @@ class ProviderProcess:
         request = provider_pb2.ReadRequest(
             id=id_, **self._names(urn), properties=self._marshal(state), inputs=self._marshal(inputs)
         )
-        response = self._invoke(urn, "Read", lambda: self.stub.Read(request, timeout=self.rpc_timeout))
-        outs = from_struct(response.properties)
-        new_inputs = from_struct(response.inputs) if response.HasField("inputs") else None
-        if not self.accept_secrets:
-            annotate_secrets(new_inputs, inputs)
-            annotate_secrets(outs, state)
+        response = self._invoke(urn, "Read", request)
+        outs = self._received(response.properties, state)
+        new_inputs = self._received(response.inputs, inputs) if response.HasField("inputs") else None
         return response.id, outs, new_inputs
 
     def update(
@@ -620,11 +625,8 @@ class ProviderProcess:
             old_inputs=self._marshal(old_inputs),
             preview=preview,
         )
-        response = self._invoke(urn, "Update", lambda: self.stub.Update(request, timeout=self.rpc_timeout))
-        outs = from_struct(response.properties)
-        if not self.accept_secrets:
-            annotate_secrets(outs, new_inputs)
-        return outs
+        response = self._invoke(urn, "Update", request)
+        return self._received(response.properties, new_inputs)
 
     def delete(
         self, urn: str, id_: str, old_inputs: Mapping[str, Any], old_outputs: Mapping[str, Any]
@@ -635,7 +637,7 @@ class ProviderProcess:
             properties=self._marshal(old_outputs),
             old_inputs=self._marshal(old_inputs),
         )
-        self._invoke(urn, "Delete", lambda: self.stub.Delete(request, timeout=self.rpc_timeout))
+        self._invoke(urn, "Delete", request)
 
 
 # ------------------------------------------------------------------------------------------------------
