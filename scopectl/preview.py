@@ -29,7 +29,7 @@ _KIND_OF_OP = {
     "discard": "delete",
     "same": "same",
     "read": "same",
-    "refresh": "same",
+    "refresh": "same",  # unless the states differ: see _refresh_kind
 }
 # When one URN has several non-replacement steps (rare), the strongest one describes it.
 _STRENGTH = {"delete": 5, "create": 4, "import": 3, "update": 2, "other": 1, "same": 0}
@@ -89,7 +89,19 @@ class PreviewDocument:
             return True
         # Steps of unchanged resources are usually omitted, but a digest whose steps were filtered
         # (or written by an older CLI) still says in its summary whether anything moves.
-        return any(count for op, count in self.change_summary.items() if op not in ("same", "read"))
+        return bool(self.unattributed_changes)
+
+    @property
+    def unattributed_changes(self) -> dict[str, int]:
+        """Changes the summary counts but no step shows (op -> count); empty when the steps explain them.
+
+        `pulumi refresh --preview-only --json` is the usual source: the engine records each refresh
+        step before it reads the resource, so every step carries the old state twice while the summary
+        counts what drifted (pulumi/pulumi#16278). A report must then say so rather than "no changes".
+        """
+        if any(change.changed for change in self.changes):
+            return {}
+        return {op: n for op, n in self.change_summary.items() if n and op not in ("same", "read")}
 
 
 def load_preview(text: str, source: str) -> PreviewDocument:
@@ -175,13 +187,12 @@ def _check_step(step: Any, index: int, source: str) -> None:
 
 def _collapse(urn: str, group: list[tuple[int, dict[str, Any]]], source: str) -> ResourceChange:
     ops = tuple(step["op"] for _, step in group)
+    old_state = _first_state(group, "oldState")
+    new_state = _first_state(group, "newState")
     if any(op in _REPLACEMENT_OPS for op in ops):
         kind = "replace"
     else:
-        kind = max((_KIND_OF_OP.get(op, "other") for op in ops), key=_STRENGTH.__getitem__)
-
-    old_state = _first_state(group, "oldState")
-    new_state = _first_state(group, "newState")
+        kind = max((_step_kind(step) for _, step in group), key=_STRENGTH.__getitem__)
     if kind == "delete":
         new_state = None
     elif kind in ("create", "import"):
@@ -210,6 +221,20 @@ def _collapse(urn: str, group: list[tuple[int, dict[str, Any]]], source: str) ->
         property_dependencies=_property_dependencies(new_state or old_state),
         resource_id=_resource_id(old_state, new_state),
     )
+
+
+def _step_kind(step: dict[str, Any]) -> str:
+    """What one step means for a reviewer. A refresh step is drift when it reads back a different
+    state (an object edited out of band) and nothing to review when the state came back unchanged."""
+    op = step["op"]
+    if op != "refresh":
+        return _KIND_OF_OP.get(op, "other")
+    old, new = step.get("oldState"), step.get("newState")
+    if isinstance(old, dict) and isinstance(new, dict):
+        for part in ("inputs", "outputs"):
+            if (old.get(part) or {}) != (new.get(part) or {}):
+                return "update"
+    return "same"
 
 
 def _first_state(group: list[tuple[int, dict[str, Any]]], key: str) -> dict[str, Any] | None:

@@ -123,6 +123,7 @@ def to_json(review: Review, findings: Findings) -> dict[str, Any]:
         "findings": [dataclasses.asdict(f) for f in findings.items],
         "stack_rules_skipped": findings.stack_rule_names if findings.stack_rules_skipped else [],
         "preview_errors": review.errors,
+        "unattributed_changes": review.unattributed,
     }
 
 
@@ -205,6 +206,13 @@ def _summary_line(review: Review, counts: dict[str, int]) -> str:
             parts.append(f"**{plural(counts['users_changed'], 'user')}** changed")
         if review.other:
             parts.append(f"{plural(len(review.other), 'other resource')} changed")
+        if review.unattributed:
+            counted = ", ".join(f"{n} to {op}" for op, n in review.unattributed.items())
+            parts.append(
+                f"**The summary counts {escape(counted)}, but no step says which resources** (a "
+                "`pulumi refresh --preview-only --json` document records every resource before reading "
+                "it). Run `pulumi refresh --preview-only --diff` to see them."
+            )
         parts = parts or ["Changes outside clients, groups and users (see the preview)."]
         line = " · ".join(parts)
     mandatory, advisory = counts["findings_mandatory"], counts["findings_advisory"]

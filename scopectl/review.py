@@ -113,6 +113,9 @@ class Review:
     other: list[OtherChange]
     errors: list[str]  # error diagnostics of the preview itself (why it failed)
     has_changes: bool
+    # Changes the digest's summary counts but none of its steps shows (op -> count); see
+    # PreviewDocument.unattributed_changes.
+    unattributed: dict[str, int] = field(default_factory=dict)
 
 
 def build_review(document: PreviewDocument, is_privileged: Callable[[str], bool]) -> Review:
@@ -151,6 +154,7 @@ def build_review(document: PreviewDocument, is_privileged: Callable[[str], bool]
         other=other,
         errors=[_text(d.message, 500) for d in document.diagnostics if d.severity == "error"],
         has_changes=document.has_changes,
+        unattributed=document.unattributed_changes,
     )
 
 

@@ -244,6 +244,67 @@ def test_empty_preview_of_an_unchanged_stack_exits_zero(tmp_path, capsys):
     assert "**No changes.**" in out
 
 
+# -- pulumi refresh --preview-only --json ------------------------------------------------------------
+
+
+def refresh_digest(steps: list[dict], summary: dict[str, int]) -> dict:
+    """A refresh digest: one `refresh` step per resource, the counts in `changeSummary`."""
+    return {**pv.digest(steps), "changeSummary": summary}
+
+
+def test_refresh_step_that_reads_back_a_different_state_is_drift(tmp_path, capsys):
+    declared = pv.group_state("contractors", ["ann@example.com"])
+    live = pv.group_state("contractors", ["ann@example.com", "eve@example.com"])
+    client = pv.client_state("sync", client_id="cid-sync")
+    document = refresh_digest(
+        [
+            pv.step("refresh", pv.API_CLIENT, "sync", client, client),
+            pv.step("refresh", pv.SCIM_GROUP, "contractors", declared, live),
+        ],
+        {"update": 1, "same": 1},
+    )
+
+    code, payload = report_json(tmp_path, document, capsys)
+
+    assert code == 2
+    [group] = payload["groups"]
+    assert group["joining"] == ["eve@example.com"] and group["leaving"] == []
+    assert payload["clients"] == [] and payload["unattributed_changes"] == {}
+
+
+def test_refresh_digest_whose_steps_hide_the_drift_says_what_the_summary_counts(tmp_path, capsys):
+    """The engine records refresh steps before reading the resource (pulumi/pulumi#16278): each step
+    holds the old state twice and only the summary knows what drifted. That is drift, not "no changes"."""
+    client = pv.client_state("sync", client_id="cid-sync")
+    group = pv.group_state("contractors", ["ann@example.com"])
+    document = refresh_digest(
+        [
+            pv.step("refresh", pv.API_CLIENT, "sync", client, client),
+            pv.step("refresh", pv.SCIM_GROUP, "contractors", group, group),
+        ],
+        {"update": 1, "delete": 1, "same": 0},
+    )
+
+    code, out, _ = run_report(tmp_path, document, "--title", "Drift in declared objects", capsys=capsys)
+    json_code, payload = report_json(tmp_path, document, capsys)
+
+    assert code == json_code == 2
+    assert "**No changes.**" not in out
+    assert "The summary counts 1 to update, 1 to delete, but no step says which resources" in out
+    assert "pulumi refresh --preview-only --diff" in out
+    assert payload["unattributed_changes"] == {"update": 1, "delete": 1}
+
+
+def test_refresh_that_reads_everything_back_unchanged_is_clean(tmp_path, capsys):
+    client = pv.client_state("sync", client_id="cid-sync")
+    document = refresh_digest([pv.step("refresh", pv.API_CLIENT, "sync", client, client)], {"same": 1})
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 0
+    assert "**No changes.**" in out
+
+
 def test_preview_errors_are_shown(tmp_path, capsys):
     document = pv.digest(
         [], diagnostics=[{"urn": "", "message": "error: preview failed: bad scope", "severity": "error"}]
