@@ -20,12 +20,16 @@ from typing import Any
 import pulumi
 
 from access_model import (
+    ClientSettings,
     DesiredClient,
     DesiredGroup,
     DesiredState,
     DesiredUser,
+    GroupSettings,
     InvalidModelError,
+    UserSettings,
     desired_state,
+    settings_of,
 )
 from access_model import load_pulumi_config as load_access_model
 from providers import ApiClient, ClientSecret, ScimGroup, ScimUser, ScopeAssignment
@@ -44,9 +48,15 @@ def today(environ: Mapping[str, str] = os.environ) -> dt.date:
         raise pulumi.RunError(f"{TODAY_ENV}={override!r} is not a date written YYYY-MM-DD") from None
 
 
-def _given(**values: Any) -> dict[str, Any]:
-    """Only the inputs the model sets, so the resource classes' own defaults apply to the rest."""
-    return {key: value for key, value in values.items() if value is not None}
+def _inputs(item: ClientSettings | GroupSettings | UserSettings, kind: type) -> dict[str, Any]:
+    """The resource inputs a model object sets: its `kind` settings (named like the resource class's
+    inputs) without the logical key, tuples as lists, and without unset values so the resource
+    classes' own defaults apply to those."""
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in settings_of(item, kind).items()
+        if name != "key" and value is not None
+    }
 
 
 def declare_client(client: DesiredClient) -> tuple[ApiClient, ClientSecret]:
@@ -59,18 +69,7 @@ def declare_client(client: DesiredClient) -> tuple[ApiClient, ClientSecret]:
     `client_id: [unknown]` change on its scope set and secret. They are children of the client so a
     plan groups them under it.
     """
-    api_client = ApiClient(
-        client.key,
-        **_given(
-            name=client.name,
-            description=client.description,
-            enabled=client.enabled,
-            access_token_lifetime=client.access_token_lifetime,
-            owner=client.owner,
-            purpose=client.purpose,
-            adopt=client.adopt,
-        ),
-    )
+    api_client = ApiClient(client.key, **_inputs(client, ClientSettings))
     child = pulumi.ResourceOptions(parent=api_client)
     ScopeAssignment(f"{client.key}-scopes", client_id=api_client.id, scopes=client.scopes, opts=child)
     secret = ClientSecret(
@@ -85,19 +84,7 @@ def declare_client(client: DesiredClient) -> tuple[ApiClient, ClientSecret]:
 
 
 def declare_user(user: DesiredUser) -> ScimUser:
-    return ScimUser(
-        user.key,
-        **_given(
-            user_name=user.user_name,
-            given_name=user.given_name,
-            family_name=user.family_name,
-            emails=list(user.emails),
-            active=user.active,
-            external_id=user.external_id,
-            on_delete=user.on_delete,
-            adopt=user.adopt,
-        ),
-    )
+    return ScimUser(user.key, **_inputs(user, UserSettings))
 
 
 def declare_group(group: DesiredGroup, users_by_name: dict[str, ScimUser]) -> ScimGroup:
@@ -107,13 +94,8 @@ def declare_group(group: DesiredGroup, users_by_name: dict[str, ScimUser]) -> Sc
     ]
     return ScimGroup(
         group.key,
-        **_given(
-            display_name=group.display_name,
-            members=list(group.members),
-            external_id=group.external_id,
-            exclusive=group.exclusive,
-            adopt=group.adopt,
-        ),
+        **_inputs(group, GroupSettings),
+        members=list(group.members),
         opts=pulumi.ResourceOptions(depends_on=member_users) if member_users else None,
     )
 

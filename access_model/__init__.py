@@ -20,7 +20,20 @@ from access_model.desired import (
 )
 from access_model.errors import InvalidModelError, ModelError
 from access_model.loading import ACCESS_KEY, load_pulumi_config, load_stack, load_yaml, read_stack_access
-from access_model.model import AccessModel, Client, Grant, Group, Member, SecretPolicy, User, parse
+from access_model.model import (
+    AccessModel,
+    Client,
+    ClientSettings,
+    Grant,
+    Group,
+    GroupSettings,
+    Member,
+    SecretPolicy,
+    User,
+    UserSettings,
+    parse,
+    settings_of,
+)
 from access_model.paths import format_path
 from access_model.rotation import ROTATION_ANCHOR, next_rotation, period_start, rotation_value
 from access_model.validation import schema, validate
@@ -31,6 +44,7 @@ __all__ = [
     "WARN_WITHIN_DAYS",
     "AccessModel",
     "Client",
+    "ClientSettings",
     "DesiredClient",
     "DesiredGroup",
     "DesiredSecret",
@@ -38,11 +52,13 @@ __all__ = [
     "DesiredUser",
     "Grant",
     "Group",
+    "GroupSettings",
     "InvalidModelError",
     "Member",
     "ModelError",
     "SecretPolicy",
     "User",
+    "UserSettings",
     "desired_state",
     "format_path",
     "load_pulumi_config",
@@ -54,5 +70,6 @@ __all__ = [
     "read_stack_access",
     "rotation_value",
     "schema",
+    "settings_of",
     "validate",
 ]

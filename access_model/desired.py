@@ -12,7 +12,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from access_model.model import AccessModel, Client, Group, User
+from access_model.model import (
+    AccessModel,
+    Client,
+    ClientSettings,
+    Group,
+    GroupSettings,
+    User,
+    UserSettings,
+    settings_of,
+)
 from access_model.paths import format_path
 from access_model.rotation import rotation_value
 
@@ -27,42 +36,23 @@ class DesiredSecret:
 
 
 @dataclass(frozen=True)
-class DesiredClient:
+class DesiredClient(ClientSettings):
     """One API client with its complete live scope set and its secret."""
 
-    key: str
-    name: str
-    description: str | None
-    owner: str | None
-    purpose: str | None
-    enabled: bool
-    access_token_lifetime: int
-    adopt: bool
     scopes: dict[str, dict[str, str]]
     secret: DesiredSecret
 
 
 @dataclass(frozen=True)
-class DesiredGroup:
-    key: str
-    display_name: str
+class DesiredGroup(GroupSettings):
+    """A group with the userNames of its current (not expired) members, sorted."""
+
     members: tuple[str, ...]
-    exclusive: bool
-    external_id: str | None
-    adopt: bool
 
 
 @dataclass(frozen=True)
-class DesiredUser:
-    key: str
-    user_name: str
-    given_name: str | None
-    family_name: str | None
-    emails: tuple[str, ...]
-    active: bool
-    external_id: str | None
-    on_delete: str
-    adopt: bool
+class DesiredUser(UserSettings):
+    """A user with `active` as of the day: false once the user's `expires` date has passed."""
 
 
 @dataclass(frozen=True)
@@ -133,14 +123,7 @@ def _client(client: Client, clock: _Clock) -> DesiredClient:
         scopes[scope] = metadata
     secret = client.secret
     return DesiredClient(
-        key=client.key,
-        name=client.name,
-        description=client.description,
-        owner=client.owner,
-        purpose=client.purpose,
-        enabled=client.enabled,
-        access_token_lifetime=client.access_token_lifetime,
-        adopt=client.adopt,
+        **settings_of(client, ClientSettings),
         scopes=scopes,
         secret=DesiredSecret(
             lifetime_days=secret.lifetime_days,
@@ -158,28 +141,11 @@ def _group(group: Group, clock: _Clock) -> DesiredGroup:
             m.expires, ("groups", group.key, "members", index), f"membership of {m.user_name}"
         )
     ]
-    return DesiredGroup(
-        key=group.key,
-        display_name=group.display_name,
-        members=tuple(sorted(members)),
-        exclusive=group.exclusive,
-        external_id=group.external_id,
-        adopt=group.adopt,
-    )
+    return DesiredGroup(**settings_of(group, GroupSettings), members=tuple(sorted(members)))
 
 
 def _user(user: User, clock: _Clock) -> DesiredUser:
     active = user.active and clock.still_valid(
         user.expires, ("users", user.key, "expires"), "user access", "the user is declared inactive"
     )
-    return DesiredUser(
-        key=user.key,
-        user_name=user.user_name,
-        given_name=user.given_name,
-        family_name=user.family_name,
-        emails=user.emails,
-        active=active,
-        external_id=user.external_id,
-        on_delete=user.on_delete,
-        adopt=user.adopt,
-    )
+    return DesiredUser(**{**settings_of(user, UserSettings), "active": active})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -37,7 +37,11 @@ class SecretPolicy:
 
 
 @dataclass(frozen=True)
-class Client:
+class ClientSettings:
+    """What an API client is, apart from its scopes and secret. The same in the model and in the desired
+    state, and every field but `key` is an `ApiClient` input of the same name (the program passes them
+    through with `settings_of`)."""
+
     key: str
     name: str
     description: str | None
@@ -46,6 +50,10 @@ class Client:
     enabled: bool
     access_token_lifetime: int
     adopt: bool
+
+
+@dataclass(frozen=True)
+class Client(ClientSettings):
     scopes: Mapping[str, Grant]
     secret: SecretPolicy
 
@@ -57,27 +65,46 @@ class Member:
 
 
 @dataclass(frozen=True)
-class Group:
+class GroupSettings:
+    """A SCIM group apart from its members; every field but `key` is a `ScimGroup` input."""
+
     key: str
     display_name: str
-    members: tuple[Member, ...]
     exclusive: bool
     external_id: str | None
     adopt: bool
 
 
 @dataclass(frozen=True)
-class User:
+class Group(GroupSettings):
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """A SCIM user as declared; every field but `key` is a `ScimUser` input. `active` is what the model
+    says; the desired state turns it off after the user's `expires` date."""
+
     key: str
     user_name: str
     given_name: str | None
     family_name: str | None
     emails: tuple[str, ...]
     active: bool
-    expires: dt.date | None
     external_id: str | None
     on_delete: str
     adopt: bool
+
+
+@dataclass(frozen=True)
+class User(UserSettings):
+    expires: dt.date | None
+
+
+def settings_of(item: ClientSettings | GroupSettings | UserSettings, kind: type) -> dict[str, Any]:
+    """The values of the fields `kind` (one of the *Settings classes) declares, read from `item` (a model
+    object or its desired state): one place that copies them, so a new setting cannot be forgotten."""
+    return {f.name: getattr(item, f.name) for f in fields(kind)}
 
 
 @dataclass(frozen=True)
