@@ -50,6 +50,30 @@ class Gone(Exception):
     """The object this resource manages was deleted outside Pulumi; a refresh drops it from state."""
 
 
+def name_taken(what: str, existing_id: object, field: str) -> NameTaken:
+    """The error for a create that clashes with an existing object: ``what`` names it, ``field`` its key.
+
+    One wording for every resource, so users learn once that ``adopt: true`` is the way to take over.
+    """
+    return NameTaken(
+        f"{what} already exists (id {existing_id}); set adopt: true to manage it with Scope Manager, or "
+        f"choose another {field}"
+    )
+
+
+def gone(what: str) -> Gone:
+    """The error for a write to an object deleted outside Pulumi: what to run, in what order."""
+    return Gone(
+        f"{what} no longer exists in the tenant; run `pulumi refresh` to drop it from state, and the next "
+        "`pulumi up` creates it again"
+    )
+
+
+def kept_metadata(old: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs the tenant does not store, carried over from state by ``read()`` (default when absent)."""
+    return {key: old.get(key, default) for key, default in defaults.items()}
+
+
 class TenantProvider(ResourceProvider):
     """Base of all Scope Manager providers: configured once per plugin process, tenant built lazily.
 

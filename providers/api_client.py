@@ -12,13 +12,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
+from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
 from providers._check import Inputs
 from providers.tenant import Conflict, NotFound
 
 MIN_TOKEN_LIFETIME = 60
 MAX_TOKEN_LIFETIME = 86_400
-METADATA_KEYS = ("owner", "purpose", "adopt")
+METADATA_DEFAULTS = {"owner": "", "purpose": "", "adopt": False}
 """Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
 
 
@@ -40,9 +40,7 @@ def inputs_from_record(record: dict[str, Any], old: dict[str, Any]) -> dict[str,
         "enabled": bool(record.get("status", True)),
         "access_token_lifetime": int(record.get("accessTokenLifeTime") or 0),
     }
-    for key in METADATA_KEYS:
-        inputs[key] = old.get(key, False if key == "adopt" else "")
-    return inputs
+    return {**inputs, **kept_metadata(old, METADATA_DEFAULTS)}
 
 
 def _outputs(inputs: dict[str, Any], client_id: str) -> dict[str, Any]:
@@ -80,10 +78,7 @@ class ApiClientProvider(TenantProvider):
             if existing is None:
                 raise  # a conflict that is not about the name (e.g. the tenant's client limit)
             if not props.get("adopt"):
-                raise NameTaken(
-                    f"an API client named {wanted['name']!r} already exists (id {existing['id']}); set "
-                    "adopt: true to manage it with Scope Manager, or choose another name"
-                ) from None
+                raise name_taken(f"an API client named {wanted['name']!r}", existing["id"], "name") from None
             record = zidentity.modify_client(str(existing["id"]), lambda current: {**current, **wanted})
         client_id = str(record["id"])
         return CreateResult(client_id, _outputs(props, client_id))
@@ -101,10 +96,7 @@ class ApiClientProvider(TenantProvider):
             try:
                 self.tenant.zidentity.modify_client(id_, lambda body: {**body, **wanted})
             except NotFound:
-                raise Gone(
-                    f"API client {id_} ({news['name']!r}) no longer exists in the tenant; run `pulumi "
-                    "refresh` to drop it from state, and the next `pulumi up` creates it again"
-                ) from None
+                raise gone(f"API client {id_} ({news['name']!r})") from None
         return UpdateResult(_outputs(news, id_))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

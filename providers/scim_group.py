@@ -15,12 +15,12 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
+from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
 from providers._check import Inputs, is_unknown, name_problem, path
 from providers._user_index import user_index
 from providers.tenant.scim import ScimClient, member_ids
 
-METADATA_KEYS = ("exclusive", "adopt")
+METADATA_DEFAULTS = {"exclusive": True, "adopt": False}
 
 
 class UnknownMembers(Exception):
@@ -98,9 +98,8 @@ class ScimGroupProvider(TenantProvider):
         existing = scim.find_group(props["display_name"])
         if existing is not None:
             if not props.get("adopt"):
-                raise NameTaken(
-                    f"a SCIM group named {props['display_name']!r} already exists (id {existing['id']}); set "
-                    "adopt: true to manage it with Scope Manager, or choose another display_name"
+                raise name_taken(
+                    f"a SCIM group named {props['display_name']!r}", existing["id"], "display_name"
                 )
             group_id = str(existing["id"])
             ids = self._reconcile(scim, group_id, props, wanted.values(), previously_declared=())
@@ -126,10 +125,7 @@ class ScimGroupProvider(TenantProvider):
         """Bring a live group to the declaration; returns its member ids afterwards."""
         group = scim.get_group(group_id)
         if group is None:
-            raise Gone(
-                f"SCIM group {group_id} ({props['display_name']!r}) no longer exists; run `pulumi refresh` "
-                "to drop it from state, and the next `pulumi up` creates it again"
-            )
+            raise gone(f"SCIM group {group_id} ({props['display_name']!r})")
         ops = []
         if group.get("displayName") != props["display_name"]:
             ops.append({"op": "replace", "path": "displayName", "value": props["display_name"]})
@@ -166,9 +162,8 @@ class ScimGroupProvider(TenantProvider):
             "display_name": str(group.get("displayName", "")),
             "members": live_members,
             "external_id": str(group.get("externalId") or ""),
+            **kept_metadata(props, METADATA_DEFAULTS),
         }
-        for key in METADATA_KEYS:
-            inputs[key] = props.get(key, key == "exclusive")
         return ReadResult(id_, _outputs(inputs, id_, ids), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -13,13 +13,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import Gone, NameTaken, TenantProvider, without_provider_key
+from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
 from providers._check import Inputs, is_unknown, path
 from providers._user_index import user_index
 from providers.tenant.errors import Conflict, NotFound
 
 ON_DELETE_CHOICES = ("deactivate", "delete")
-METADATA_KEYS = ("on_delete", "adopt")
+METADATA_DEFAULTS = {"on_delete": "deactivate", "adopt": False}
 MANAGED_KEYS = ("user_name", "given_name", "family_name", "emails", "active", "external_id")
 
 
@@ -140,9 +140,8 @@ class ScimUserProvider(TenantProvider):
             if existing is None:
                 raise
         if not props.get("adopt"):
-            raise NameTaken(
-                f"a SCIM user with userName {wanted['user_name']!r} already exists (id {existing['id']}); "
-                "set adopt: true to manage it with Scope Manager"
+            raise name_taken(
+                f"a SCIM user with userName {wanted['user_name']!r}", existing["id"], "user_name"
             )
         user_id = str(existing["id"])
         ops = patch_ops(managed_from_record(existing), wanted)
@@ -154,9 +153,7 @@ class ScimUserProvider(TenantProvider):
         record = self.tenant.scim.users_snapshot().get(id_)
         if record is None:
             return ReadResult("", {})
-        inputs = managed_from_record(record)
-        for key in METADATA_KEYS:
-            inputs[key] = props.get(key, "deactivate" if key == "on_delete" else False)
+        inputs = {**managed_from_record(record), **kept_metadata(props, METADATA_DEFAULTS)}
         return ReadResult(id_, _outputs(inputs, id_), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -166,10 +163,7 @@ class ScimUserProvider(TenantProvider):
             try:
                 self.tenant.scim.patch_user(id_, ops)
             except NotFound:
-                raise Gone(
-                    f"SCIM user {id_} ({wanted['user_name']!r}) no longer exists; run `pulumi refresh` to "
-                    "drop it from state, and the next `pulumi up` creates it again"
-                ) from None
+                raise gone(f"SCIM user {id_} ({wanted['user_name']!r})") from None
         return UpdateResult(_outputs(news, id_))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
