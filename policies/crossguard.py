@@ -24,7 +24,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.rules import RULES, Rule, UnknownValue
+from policies.rules import RULES, Rule, UnknownValue, Violation
 
 PACK_NAME = "scope-guardrails"
 
@@ -46,28 +46,32 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _unknown(error: UnknownValue) -> UnknownValueError:
-    return UnknownValueError(error.sentinel, [str(p) for p in error.path])
+def _violations(rule: Rule, subject: Any, given_config: Mapping[str, Any]) -> list[Violation]:
+    """Run a rule on plain data; a value unknown during preview becomes the SDK's UnknownValueError."""
+    try:
+        return rule.check(subject, rule.config(given_config))
+    except UnknownValue as error:
+        raise UnknownValueError(error.sentinel, [str(p) for p in error.path]) from None
+
+
+def _policy_fields(rule: Rule) -> dict[str, Any]:
+    """What both policy kinds take from a rule besides their validate function."""
+    return {
+        "name": rule.name,
+        "description": rule.description,
+        "enforcement_level": _LEVELS[rule.level],
+        "config_schema": _schema(rule),
+    }
 
 
 def resource_policy(rule: Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type != rule.resource_type:
             return
-        try:
-            violations = rule.check(plain(args.props), rule.config(args.get_config()))
-        except UnknownValue as error:
-            raise _unknown(error) from None
-        for violation in violations:
+        for violation in _violations(rule, plain(args.props), args.get_config()):
             report(violation.message, None)
 
-    return ResourceValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        enforcement_level=_LEVELS[rule.level],
-        config_schema=_schema(rule),
-        validate=validate,
-    )
+    return ResourceValidationPolicy(**_policy_fields(rule), validate=validate)
 
 
 def stack_policy(rule: Rule) -> StackValidationPolicy:
@@ -83,20 +87,10 @@ def stack_policy(rule: Rule) -> StackValidationPolicy:
             }
             for r in args.resources
         ]
-        try:
-            violations = rule.check(resources, rule.config(args.get_config()))
-        except UnknownValue as error:
-            raise _unknown(error) from None
-        for violation in violations:
+        for violation in _violations(rule, resources, args.get_config()):
             report(violation.message, violation.urn)
 
-    return StackValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        enforcement_level=_LEVELS[rule.level],
-        config_schema=_schema(rule),
-        validate=validate,
-    )
+    return StackValidationPolicy(**_policy_fields(rule), validate=validate)
 
 
 def _schema(rule: Rule) -> PolicyConfigSchema | None:

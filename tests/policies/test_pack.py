@@ -152,3 +152,16 @@ def test_pack_process_never_prints_secret_values(pack: PolicyPackHost) -> None:
     pack.configure()
     pack.analyze_stack(_stack(run))
     assert not any("plaintext-of-" in line for line in pack.stderr_lines)
+
+
+def test_unknown_resource_input_in_preview_gives_the_engine_advisory(preview_pack: PolicyPackHost) -> None:
+    """A resource rule that needs a value the engine does not know yet is neither passed nor failed."""
+    preview_pack.configure()
+    secret_type = "pulumi-python:dynamic/zidentity:ClientSecret"
+    diagnostics = preview_pack.analyze(
+        f"urn:pulumi:dev::scope-manager::{secret_type}::s",
+        secret_type,
+        {"client_id": UNKNOWN, "lifetime_days": UNKNOWN, "rotation": ""},
+    )
+    assert [(d.policy, d.level) for d in diagnostics] == [("secret-max-lifetime", "advisory")]
+    assert "during preview" in diagnostics[0].message and ".lifetime_days" in diagnostics[0].message
