@@ -14,7 +14,7 @@ from providers.client_secret import iso_utc, replace_reasons, rotation_due
 from tests.providers.conftest import API_CLIENT, CLIENT_SECRET, start_plugin
 from tests.providers.helpers import requests_during, writes
 from tests.support.emulator import RunningEmulator
-from tests.support.engine_double import CheckFailed, Engine, is_secret
+from tests.support.engine_double import CheckFailed, Engine, Step, is_secret
 
 DAY = 86_400
 NOW = 1_800_000_000.0
@@ -67,6 +67,18 @@ def token_works(tenant: RunningEmulator, client_id: str, value: str) -> bool:
     except httpx.HTTPStatusError:
         return False
     return True
+
+
+def test_preview_plans_a_secret_and_creates_none(engine: Engine, tenant: RunningEmulator) -> None:
+    steps: list[Step] = []
+
+    counts = requests_during(
+        tenant, lambda: steps.extend(engine.run(with_secret("cs-preview"), preview=True))
+    )
+
+    assert [(step.type, step.op) for step in steps] == [(API_CLIENT, "create"), (CLIENT_SECRET, "create")]
+    assert counts == {}
+    assert engine.state == {}
 
 
 def test_up_creates_a_secret_whose_value_is_a_pulumi_secret_and_works(
