@@ -10,6 +10,7 @@ case, RFC 7643).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,6 +70,15 @@ class AuditScope:
     directory: bool
 
 
+@dataclass(frozen=True)
+class _ClientRules:
+    """How clients are judged: the expiry window, the clock, and which scopes are write/admin."""
+
+    expiring_days: int
+    now: dt.datetime
+    is_privileged: Callable[[str], bool]
+
+
 def find_drift(
     model: AccessModel,
     desired: DesiredState,
@@ -80,7 +90,7 @@ def find_drift(
 ) -> list[Drift]:
     found: list[Drift] = []
     if live.read_zidentity:
-        found += _clients(model, desired, live, expiring_days, now, is_privileged)
+        found += _clients(model, desired, live, _ClientRules(expiring_days, now, is_privileged))
     if live.read_scim:
         found += _groups(desired, live)
         found += _users(desired, live)
@@ -90,20 +100,12 @@ def find_drift(
 # -- clients ---------------------------------------------------------------------------------------
 
 
-def _clients(
-    model: AccessModel,
-    desired: DesiredState,
-    live: LiveTenant,
-    expiring_days: int,
-    now: dt.datetime,
-    is_privileged: Callable[[str], bool],
-) -> list[Drift]:
+def _clients(model: AccessModel, desired: DesiredState, live: LiveTenant, rules: _ClientRules) -> list[Drift]:
     found: list[Drift] = []
     declared_names = {c.name for c in desired.clients.values()}
     for client in live.clients:
         if client.name in declared_names or client.id == live.admin_client_id:
             continue
-        privileged = [s for s in client.scopes if is_privileged(s)]
         scopes = ", ".join(client.scopes) or "no scopes"
         found.append(
             Drift(
@@ -112,7 +114,7 @@ def _clients(
                 client.name,
                 f"exists in the tenant but no stack declares it (scopes: {scopes})",
                 item=client.id,
-                privileged=bool(privileged),
+                privileged=any(rules.is_privileged(s) for s in client.scopes),
             )
         )
 
@@ -123,49 +125,28 @@ def _clients(
                 Drift(MISSING_OBJECT, "client", declared.name, "declared but not in the tenant", key=key)
             )
             continue
+
+        scope_drift = functools.partial(_scope_drift, key=key, name=declared.name, rules=rules)
         granted_in_model = model.clients[key].scopes
         for scope in sorted(set(actual.scopes) - set(declared.scopes)):
             grant = granted_in_model.get(scope)
             if grant is not None and grant.expires is not None and grant.expires < desired.today:
-                found.append(
-                    Drift(
-                        EXPIRED_GRANT,
-                        "client",
-                        declared.name,
-                        f"the grant expired on {grant.expires.isoformat()} but the scope is still granted "
-                        "(the next `pulumi up` revokes it)",
-                        key=key,
-                        item=scope,
-                        privileged=is_privileged(scope),
-                    )
+                detail = (
+                    f"the grant expired on {grant.expires.isoformat()} but the scope is still granted "
+                    "(the next `pulumi up` revokes it)"
                 )
+                found.append(scope_drift(EXPIRED_GRANT, scope, detail))
             else:
-                found.append(
-                    Drift(
-                        UNDECLARED_SCOPE,
-                        "client",
-                        declared.name,
-                        "granted in the tenant but not declared",
-                        key=key,
-                        item=scope,
-                        privileged=is_privileged(scope),
-                    )
-                )
+                found.append(scope_drift(UNDECLARED_SCOPE, scope, "granted in the tenant but not declared"))
         for scope in sorted(set(declared.scopes) - set(actual.scopes)):
-            found.append(
-                Drift(
-                    MISSING_SCOPE,
-                    "client",
-                    declared.name,
-                    "declared but not granted in the tenant",
-                    key=key,
-                    item=scope,
-                    privileged=is_privileged(scope),
-                )
-            )
+            found.append(scope_drift(MISSING_SCOPE, scope, "declared but not granted in the tenant"))
         found += _client_settings(key, declared, actual)
-        found += _secret_health(key, declared.name, actual, expiring_days, now)
+        found += _secret_health(key, declared.name, actual, rules.expiring_days, rules.now)
     return found
+
+
+def _scope_drift(kind: str, scope: str, detail: str, *, key: str, name: str, rules: _ClientRules) -> Drift:
+    return Drift(kind, "client", name, detail, key=key, item=scope, privileged=rules.is_privileged(scope))
 
 
 def _client_settings(key: str, declared, actual: LiveClient) -> list[Drift]:
@@ -217,31 +198,18 @@ def _secret_health(
     newest = max(dated, key=lambda s: s.expires_at)  # type: ignore[arg-type, return-value]
     assert newest.expires_at is not None
     when = newest.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-    if newest.expires_at <= now:
-        return [
-            Drift(
-                SECRET_EXPIRED,
-                "client",
-                name,
-                f"every secret has expired (the newest on {when})",
-                key=key,
-                item=newest.id,
-            )
-        ]
     left = newest.expires_at - now
-    if left <= dt.timedelta(days=expiring_days):
+    if newest.expires_at <= now:
+        kind, detail = SECRET_EXPIRED, f"every secret has expired (the newest on {when})"
+    elif left <= dt.timedelta(days=expiring_days):
         days = left.days
-        return [
-            Drift(
-                SECRET_EXPIRING,
-                "client",
-                name,
-                f"the newest secret expires {when} (in {days} day{'s' if days != 1 else ''})",
-                key=key,
-                item=newest.id,
-            )
-        ]
-    return []
+        kind, detail = (
+            SECRET_EXPIRING,
+            f"the newest secret expires {when} (in {days} day{'s' if days != 1 else ''})",
+        )
+    else:
+        return []
+    return [Drift(kind, "client", name, detail, key=key, item=newest.id)]
 
 
 # -- directory -------------------------------------------------------------------------------------
@@ -263,28 +231,16 @@ def _groups(desired: DesiredState, live: LiveTenant) -> list[Drift]:
         have = {m.casefold(): m for m in actual.members}
         have |= {other.casefold(): other for other in actual.other_members}
         if declared.exclusive:
-            for folded in sorted(have.keys() - want.keys()):
-                found.append(
-                    Drift(
-                        MEMBER_ADDED,
-                        "group",
-                        declared.display_name,
-                        "member not declared (added by hand?)",
-                        key=key,
-                        item=have[folded],
-                    )
-                )
-        for folded in sorted(want.keys() - have.keys()):
-            found.append(
-                Drift(
-                    MEMBER_REMOVED,
-                    "group",
-                    declared.display_name,
-                    "declared member is missing (removed by hand?)",
-                    key=key,
-                    item=want[folded],
-                )
-            )
+            found += [
+                Drift(MEMBER_ADDED, "group", declared.display_name, "member not declared (added by hand?)",
+                      key=key, item=have[folded])
+                for folded in sorted(have.keys() - want.keys())
+            ]  # fmt: skip
+        found += [
+            Drift(MEMBER_REMOVED, "group", declared.display_name,
+                  "declared member is missing (removed by hand?)", key=key, item=want[folded])
+            for folded in sorted(want.keys() - have.keys())
+        ]  # fmt: skip
     return found
 
 
