@@ -26,6 +26,7 @@ from providers.tenant.errors import (
     TenantError,
     Unauthorized,
     UnknownScope,
+    Unreachable,
 )
 from providers.tenant.scim import ScimClient, filter_string, member_ids, scim_bool
 from providers.tenant.settings import TenantSettings, api_url_for, token_url_for
@@ -53,6 +54,7 @@ __all__ = [
     "TenantSettings",
     "Unauthorized",
     "UnknownScope",
+    "Unreachable",
     "ZIdentityClient",
     "api_url_for",
     "filter_string",

@@ -55,6 +55,18 @@ class ConnectionFailed(TenantError):
         super().__init__(f"{method} {path}: {message}")
 
 
+class Unreachable(ConnectionFailed):
+    """No connection could be made at all (refused, unknown host, no answer to connect).
+
+    Unlike a connection dropped mid-request, this rarely clears by waiting, so the transport gives up
+    within about a second and names the server and the setting that points at it (`setting`).
+    """
+
+    def __init__(self, method: str, path: str, message: str, *, origin: str, setting: str | None) -> None:
+        self.origin, self.setting = origin, setting
+        super().__init__(method, path, message)
+
+
 class OutcomeUnknown(ConnectionFailed):
     """A non-idempotent request may or may not have been applied (the response was lost).
 

@@ -112,11 +112,16 @@ class TenantSettings:
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
     timeout: float = 30.0
     snapshot_ttl: float = 30.0
+    # Stack config key -> where its value came from ("environment variable SCOPE_MANAGER_API_URL"),
+    # so an error about an endpoint can say which setting to fix. Not part of equality or the hash.
+    sources: tuple[tuple[str, str], ...] = dataclasses.field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:
         shown = []
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if field.name == "sources":
+                continue
             if field.name in ("client_secret", "scim_token"):
                 shown.append(f"{field.name}={'<set>' if value else None}")
             elif value is not None:
@@ -124,6 +129,37 @@ class TenantSettings:
         return f"TenantSettings({', '.join(shown)})"
 
     __str__ = __repr__
+
+    def endpoint_setting(self, url: str) -> str | None:
+        """Which setting holds the endpoint `url` belongs to, and where that setting came from.
+
+        Used by errors about an unreachable server: "check apiUrl (environment variable ...)" tells
+        the user what to fix, where a bare connection error does not. None for a URL outside every
+        configured endpoint.
+        """
+        origin = dict(self.sources)
+
+        def came_from(key: str) -> str:
+            return origin.get(key) or f"set with {where_to_set(key)}"
+
+        candidates = [
+            (base, key)
+            for key, base in (
+                ("scimUrl", self.scim_url),
+                ("tokenUrl", self.token_url),
+                ("apiUrl", self.api_url),
+            )
+            if base and (url == base or url.startswith(base.rstrip("/") + "/"))
+        ]
+        if not candidates:
+            return None
+        _, key = max(candidates, key=lambda pair: len(pair[0]))
+        if key in ("tokenUrl", "apiUrl") and self.vanity_domain:
+            cloud = f"cloud ({came_from('cloud')})" if self.cloud else "cloud (not set: production)"
+            if key == "apiUrl":
+                return f"apiUrl, derived from {cloud}"
+            return f"tokenUrl, derived from vanityDomain ({came_from('vanityDomain')}) and {cloud}"
+        return f"{key} ({came_from(key)})"
 
     @property
     def admin_api_url(self) -> str:
@@ -349,6 +385,7 @@ def _build(
         )
     if problems:
         raise ConfigurationError(problems)
+    fields["sources"] = tuple(sorted(sources.items()))
     return cls(**{**fields, **fixed})
 
 

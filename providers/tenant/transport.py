@@ -6,6 +6,9 @@ the shared rate limiter, the request counter and secret-free errors are implemen
 Retry rules:
 - 429, 502, 503, 504 and connection errors are retried with exponential backoff + jitter, honouring
   the server's `Retry-After` (see `retry.py`), until `max_retry_wait` seconds of waiting are spent.
+- A server that is not there at all (connection refused, unknown host, no answer to connect) is
+  tried `UNREACHABLE_ATTEMPTS` times within about a second, then `Unreachable` names the server and
+  the setting that points at it: a wrong URL must not cost a minute of backoff.
 - Non-idempotent requests (creates) are re-sent only when the server cannot have applied them: a
   connect error, a 429 or a 503. A connection dropped after sending, a 502 or a 504 means the create
   may have happened; the transport raises `OutcomeUnknown` and the client recovers by lookup.
@@ -14,9 +17,11 @@ Retry rules:
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,6 +34,7 @@ from providers.tenant.errors import (
     ConnectionFailed,
     OutcomeUnknown,
     RateLimited,
+    Unreachable,
     error_class_for,
 )
 from providers.tenant.ratelimit import RequestPacer
@@ -42,6 +48,11 @@ USER_AGENT = "scope-manager/0.1 (+https://github.com/pulumi/pulumi dynamic provi
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Raised before a single byte of the request reached the server: always safe to re-send.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# No connection could be made: nothing listens, the name does not resolve, or connect got no answer.
+_NEVER_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
+UNREACHABLE_ATTEMPTS = 3  # a server restarting gets ~1 s to come back; a wrong URL fails that fast
+UNREACHABLE_WAIT = 1.0  # seconds of backoff at most between those attempts
+CONNECT_TIMEOUT = 5.0  # seconds; a real gateway connects in well under a second
 _MESSAGE_KEYS = ("message", "detail", "reason", "error_description", "errorMessage", "error")
 _CODE_KEYS = ("code", "scimType", "id", "exception", "error")
 
@@ -74,12 +85,14 @@ class HttpTransport:
         self.policy = RetryPolicy(max_total_wait=settings.max_retry_wait)
         self.pacer = RequestPacer(settings.rate_limit, clock=clock, sleep=sleep)
         self._sleep = sleep
+        self._clock = clock
+        self._settings = settings
         self._rng = rng or random.Random()
         self._count_lock = threading.Lock()
         self._count = 0
         self._counts_by_kind: dict[str, int] = {}
         self.client = httpx.Client(
-            timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
+            timeout=httpx.Timeout(settings.timeout, connect=min(CONNECT_TIMEOUT, settings.timeout)),
             limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
@@ -132,6 +145,8 @@ class HttpTransport:
         attempt = 0
         waited = 0.0
         refreshed = False
+        failed_connects = 0
+        unreachable_waited = 0.0
         while True:
             attempt += 1
             self.pacer.acquire()
@@ -141,6 +156,15 @@ class HttpTransport:
                 response = self.client.request(
                     method, url, params=params, content=content, data=form, headers=sent_headers
                 )
+            except _NEVER_CONNECTED as exc:
+                failed_connects += 1
+                delay = self.policy.backoff(failed_connects, None, self._rng)
+                if failed_connects >= UNREACHABLE_ATTEMPTS or unreachable_waited + delay > UNREACHABLE_WAIT:
+                    raise self._unreachable(exc, method, url, path, failed_connects) from None
+                log.info("%s %s: %s; retrying in %.2fs", method, path, self._connect_failure(exc), delay)
+                self._sleep(delay)
+                unreachable_waited += delay
+                continue
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__} (attempt {attempt})"
                 if not isinstance(exc, _NOT_SENT) and not idempotent:
@@ -186,6 +210,22 @@ class HttpTransport:
         unknown), bounded like the transport's own retries by attempts and `max_retry_wait`."""
         return RetryBudget(self.policy, self._sleep, self._rng)
 
+    def _unreachable(
+        self, exc: httpx.TransportError, method: str, url: str, path: str, attempts: int
+    ) -> Unreachable:
+        """The error for a server we could not connect to: which server, why, and which setting
+        (and where it was set) points at it. The origin drops any user:password part of the URL."""
+        parsed = httpx.URL(url)
+        origin = f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
+        setting = self._settings.endpoint_setting(url)
+        check = f"; check {setting}" if setting else ""
+        message = f"cannot connect to {origin} ({self._connect_failure(exc)}; {attempts} attempts){check}"
+        return Unreachable(method, path, message, origin=origin, setting=setting)
+
+    def _connect_failure(self, exc: httpx.TransportError) -> str:
+        """Why a connect failed, in words, scrubbed: the OS text could echo anything we sent."""
+        return self.redactor.scrub(_connect_failure(exc))
+
     def _bump(self, kind: str) -> None:
         with self._count_lock:
             self._count += 1
@@ -228,6 +268,25 @@ class HttpTransport:
 
     def __repr__(self) -> str:
         return f"HttpTransport(requests={self._count}, pacer={self.pacer!r})"
+
+
+def _connect_failure(exc: httpx.TransportError) -> str:
+    """Why a connect failed, in words: refused, unknown host, timed out, or the OS's own message."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "no answer to connect (timed out)"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "host name not found"
+        if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED:
+            return "connection refused: nothing listens there"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).strip()
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "host name not found"
+    if "Connection refused" in text:
+        return "connection refused: nothing listens there"
+    return text or type(exc).__name__
 
 
 def _describe(response: httpx.Response) -> tuple[str, str | None]:

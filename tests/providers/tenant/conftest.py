@@ -79,7 +79,8 @@ def inproc_tenant(make_inproc_tenant: Callable[..., Tenant]) -> Tenant:
     return make_inproc_tenant()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on (once the probe socket is closed)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -88,7 +89,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def scim2_server_url() -> Iterator[str]:
     """Stock scim2-server (third-party, in-memory) on loopback with a bearer token; stopped after."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             str(SCIM2_SERVER),

@@ -135,7 +135,7 @@ def test_every_error_path_is_free_of_secrets(caplog):
 
     assert {type(e).__name__ for e in errors} >= {
         "BadRequest", "Forbidden", "NotFound", "Conflict", "PreconditionFailed", "RateLimited",
-        "ServerError", "Unauthorized", "ConnectionFailed",
+        "ServerError", "Unauthorized", "ConnectionFailed", "Unreachable",
     }  # fmt: skip
     assert_clean(caplog.text, *(r.getMessage() for r in caplog.records))
     assert_clean(

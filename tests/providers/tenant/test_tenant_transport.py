@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable
 
 import httpx
@@ -23,9 +24,10 @@ from providers.tenant import (
     Tenant,
     TenantSettings,
     Unauthorized,
+    Unreachable,
 )
 from providers.tenant.redact import Redactor
-from providers.tenant.transport import HttpTransport
+from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT, HttpTransport
 
 URL = "http://127.0.0.1:1/thing"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -193,9 +195,26 @@ def test_a_connection_dropped_on_a_read_is_retried():
 def test_an_unreachable_tenant_fails_within_the_budget():
     handler, seen = scripted(httpx.ConnectError("refused"))
     transport, slept = make_transport(handler, maxRetryWait="2")
-    with pytest.raises(ConnectionFailed, match="gave up after"):
+    with pytest.raises(ConnectionFailed, match=re.escape("cannot connect to http://127.0.0.1:1 (")):
         transport.request("GET", URL)
     assert sum(slept) <= 2 and len(seen) >= 2
+
+
+def test_no_server_is_given_up_on_quickly_but_a_drop_mid_request_gets_the_full_budget():
+    """Refused connects say the server is not there; drops after connecting are load, worth waiting."""
+    refused, refused_seen = scripted(httpx.ConnectError("[Errno 111] Connection refused"))
+    transport, refused_slept = make_transport(refused)
+    with pytest.raises(Unreachable, match="connection refused"):
+        transport.request("GET", URL)
+    assert len(refused_seen) == UNREACHABLE_ATTEMPTS and sum(refused_slept) <= UNREACHABLE_WAIT
+
+    dropped, dropped_seen = scripted(httpx.ReadError("connection reset by peer"))
+    transport, dropped_slept = make_transport(dropped)
+    with pytest.raises(ConnectionFailed, match="gave up after 8 attempts") as caught:
+        transport.request("GET", URL)
+    assert not isinstance(caught.value, Unreachable)
+    assert len(dropped_seen) == transport.policy.max_attempts
+    assert sum(dropped_slept) > UNREACHABLE_WAIT
 
 
 def test_error_statuses_map_to_precise_errors_with_the_server_message():
