@@ -8,6 +8,7 @@ a console or an IdP pushing users would change the tenant.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -25,6 +26,16 @@ class Applied:
     secret_ids: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)  # userName -> id
     group_ids: dict[str, str] = field(default_factory=dict)  # model key -> id
+
+
+def tenant_environment(monkeypatch, client_secret: str, scim_token: str) -> None:
+    """The environment of a CI job whose stack file holds the secrets encrypted: only the two secrets
+    are set, and no SCOPE_MANAGER_*/ZSCALER_* variable of the machine running the tests leaks in."""
+    for name in list(os.environ):
+        if name.startswith(("SCOPE_MANAGER_", "ZSCALER_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SCOPE_MANAGER_CLIENT_SECRET", client_secret)
+    monkeypatch.setenv("SCOPE_MANAGER_SCIM_TOKEN", scim_token)
 
 
 def settings_of(credentials_file) -> TenantSettings:

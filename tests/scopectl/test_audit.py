@@ -22,6 +22,7 @@ from tests.scopectl.tenant_setup import (
     scope_ids,
     set_client_scopes,
     settings_of,
+    tenant_environment,
 )
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -83,15 +84,7 @@ def stack(tenant, tmp_path, monkeypatch) -> dict:
         "scope-manager:access": MODEL,
     }
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
-    monkeypatch.setenv("SCOPE_MANAGER_CLIENT_SECRET", creds["client_secret"])
-    monkeypatch.setenv("SCOPE_MANAGER_SCIM_TOKEN", creds["scim_token"])
-    for name in (
-        "SCOPE_MANAGER_CLIENT_ID",
-        "ZSCALER_CLIENT_ID",
-        "ZSCALER_CLIENT_SECRET",
-        "ZSCALER_VANITY_DOMAIN",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    tenant_environment(monkeypatch, creds["client_secret"], creds["scim_token"])
     desired = desired_state(parse(MODEL), TODAY)
     applied = apply_desired(settings_of(tenant.data_dir / "credentials.json"), desired)
     return {"dir": tmp_path, "applied": applied, "emu": tenant}

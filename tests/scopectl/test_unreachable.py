@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from scopectl.__main__ import main
+from tests.scopectl.tenant_setup import tenant_environment
 
 CLIENT_SECRET = "unreachable-client-secret-value"
 SCIM_TOKEN = "unreachable-scim-token-value"
@@ -37,17 +38,7 @@ def project(tmp_path, monkeypatch):
         "scope-manager:access": {"clients": {}},
     }
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}))
-    for name in (
-        "SCOPE_MANAGER_CLIENT_ID",
-        "ZSCALER_CLIENT_ID",
-        "ZSCALER_CLIENT_SECRET",
-        "ZSCALER_VANITY_DOMAIN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("SCOPE_MANAGER_TOKEN_URL", "SCOPE_MANAGER_API_URL", "SCOPE_MANAGER_SCIM_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SCOPE_MANAGER_CLIENT_SECRET", CLIENT_SECRET)
-    monkeypatch.setenv("SCOPE_MANAGER_SCIM_TOKEN", SCIM_TOKEN)
+    tenant_environment(monkeypatch, CLIENT_SECRET, SCIM_TOKEN)
     return {"dir": tmp_path, "base": base}
 
 
