@@ -162,94 +162,7 @@ def _label(resource: Mapping[str, Any]) -> str:
     return str(resource.get("name") or resource.get("urn", "?").rsplit("::", 1)[-1])
 
 
-# --- resource rules --------------------------------------------------------------------------------
-
-
-def no_wildcard_scopes(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    forbidden = {s.lower() for s in config.get("forbiddenScopes", [])}
-    out = []
-    for scope in sorted(_scopes(props)):
-        if "*" in scope:
-            out.append(
-                Violation(f"scope {scope!r} is a wildcard; grant the specific scopes the client needs")
-            )
-        elif scope.lower() in forbidden:
-            out.append(
-                Violation(f"scope {scope!r} is all-powerful (listed in forbiddenScopes); grant narrower ones")
-            )
-    return out
-
-
-def scopes_in_catalog(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    catalog = list(config.get("catalog", []))
-    known_names = set(catalog)
-    return [
-        Violation(f"scope {scope!r} is not in the tenant's scope catalog{_did_you_mean(scope, catalog)}")
-        for scope in sorted(_scopes(props))
-        if scope not in known_names
-    ]
-
-
-def write_scopes_justified(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    markers = config.get("writeMarkers", DEFAULT_WRITE_MARKERS)
-    out = []
-    for scope, metadata in sorted(_scopes(props).items()):
-        if not is_write_scope(scope, markers):
-            continue
-        justification = metadata.get("justification") if isinstance(metadata, Mapping) else None
-        if is_unknown(justification):
-            raise UnknownValue(["scopes", scope, "justification"], justification)
-        if not isinstance(justification, str) or not justification.strip():
-            out.append(
-                Violation(
-                    f"scope {scope!r} can change data but has no justification; "
-                    f'add scopes["{scope}"].justification (ticket, reason)'
-                )
-            )
-    return out
-
-
-def max_scopes_per_client(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    limit = int(config.get("maxScopes", 8))
-    count = len(_scopes(props))
-    if count > limit:
-        return [Violation(f"the client holds {count} scopes, more than {limit}; split it by job")]
-    return []
-
-
-def secret_max_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    limit = int(config.get("maxLifetimeDays", 90))
-    lifetime = known(props, "lifetime_days", 90)
-    if isinstance(lifetime, int | float) and lifetime > limit:
-        return [Violation(f"secret lifetime is {int(lifetime)} days, more than the allowed {limit}")]
-    return []
-
-
-def client_has_owner(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    owner = known(props, "owner", "")
-    if not isinstance(owner, str) or not owner.strip():
-        return [Violation("the client has no owner; set owner to the team or person who answers for it")]
-    return []
-
-
-def privileged_groups_exclusive(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    display_name = known(props, "display_name", "")
-    patterns = config.get("privilegedGroups", [])
-    if not isinstance(display_name, str) or not any(
-        fnmatch.fnmatch(display_name.lower(), p.lower()) for p in patterns
-    ):
-        return []
-    if known(props, "exclusive", True) is not True:
-        return [
-            Violation(
-                f"group {display_name!r} is privileged, so its membership must be exclusive "
-                "(exclusive: true), or members added by hand would stay"
-            )
-        ]
-    return []
-
-
-# --- stack rules -----------------------------------------------------------------------------------
+# --- relating stack resources to their API client -------------------------------------------------
 
 
 def _of_type(resources: Iterable[Mapping[str, Any]], type_: str) -> list[Mapping[str, Any]]:
@@ -292,6 +205,118 @@ def client_of(resource: Mapping[str, Any], clients: Sequence[Mapping[str, Any]])
     return ClientIndex(clients).of(resource)
 
 
+# --- the rules, in the pack's order ----------------------------------------------------------------
+#
+# Each check carries its name, default level, resource type (none for a stack rule), description and
+# config schema (with defaults) in its @rule line, so a rule is read in one place.
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_REGISTERED: list[Rule] = []
+
+
+def rule(
+    name: str,
+    level: Level,
+    *,
+    description: str,
+    resource_type: str | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Callable[[Callable[..., list[Violation]]], Callable[..., list[Violation]]]:
+    """Register the decorated check as a rule of the pack (a stack rule when no resource type is given);
+    the pack, `evaluate` and the docs list rules in the order they are registered."""
+
+    def register(check: Callable[..., list[Violation]]) -> Callable[..., list[Violation]]:
+        _REGISTERED.append(
+            Rule(
+                name=name,
+                description=description,
+                level=level,
+                kind="resource" if resource_type else "stack",
+                check=check,
+                resource_type=resource_type,
+                config_schema=config or {},
+            )
+        )
+        return check
+
+    return register
+
+
+@rule(
+    "no-wildcard-scopes",
+    "mandatory",
+    resource_type=SCOPE_ASSIGNMENT,
+    description="No wildcard or all-powerful scopes (*, *:*, <resource>:*, admin).",
+    config={"forbiddenScopes": {**_STRINGS, "default": ["admin", "ziam:admin"]}},
+)
+def no_wildcard_scopes(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    forbidden = {s.lower() for s in config.get("forbiddenScopes", [])}
+    out = []
+    for scope in sorted(_scopes(props)):
+        if "*" in scope:
+            out.append(
+                Violation(f"scope {scope!r} is a wildcard; grant the specific scopes the client needs")
+            )
+        elif scope.lower() in forbidden:
+            out.append(
+                Violation(f"scope {scope!r} is all-powerful (listed in forbiddenScopes); grant narrower ones")
+            )
+    return out
+
+
+@rule(
+    "scopes-in-catalog",
+    "mandatory",
+    resource_type=SCOPE_ASSIGNMENT,
+    description="Every scope exists in the tenant's scope catalog.",
+    config={"catalog": {**_STRINGS, "default": DEFAULT_CATALOG}},
+)
+def scopes_in_catalog(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    catalog = list(config.get("catalog", []))
+    known_names = set(catalog)
+    return [
+        Violation(f"scope {scope!r} is not in the tenant's scope catalog{_did_you_mean(scope, catalog)}")
+        for scope in sorted(_scopes(props))
+        if scope not in known_names
+    ]
+
+
+@rule(
+    "write-scopes-justified",
+    "mandatory",
+    resource_type=SCOPE_ASSIGNMENT,
+    description="Write, admin and delete scopes carry a non-empty justification.",
+    config={"writeMarkers": {**_STRINGS, "default": DEFAULT_WRITE_MARKERS}},
+)
+def write_scopes_justified(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    markers = config.get("writeMarkers", DEFAULT_WRITE_MARKERS)
+    out = []
+    for scope, metadata in sorted(_scopes(props).items()):
+        if not is_write_scope(scope, markers):
+            continue
+        justification = metadata.get("justification") if isinstance(metadata, Mapping) else None
+        if is_unknown(justification):
+            raise UnknownValue(["scopes", scope, "justification"], justification)
+        if not isinstance(justification, str) or not justification.strip():
+            out.append(
+                Violation(
+                    f"scope {scope!r} can change data but has no justification; "
+                    f'add scopes["{scope}"].justification (ticket, reason)'
+                )
+            )
+    return out
+
+
+@rule(
+    "read-only-purposes",
+    "mandatory",
+    description="Clients whose purpose is reporting, audit or monitoring hold read scopes only.",
+    config={
+        "readOnlyPurposes": {**_STRINGS, "default": ["reporting", "audit", "monitoring"]},
+        "readMarkers": {**_STRINGS, "default": DEFAULT_READ_MARKERS},
+        "writeMarkers": {**_STRINGS, "default": DEFAULT_WRITE_MARKERS},
+    },
+)
 def read_only_purposes(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
     purposes = set(config.get("readOnlyPurposes", []))
     reads = config.get("readMarkers", DEFAULT_READ_MARKERS)
@@ -317,6 +342,27 @@ def read_only_purposes(resources: Sequence[Mapping[str, Any]], config: Mapping[s
     return out
 
 
+@rule(
+    "secret-max-lifetime",
+    "mandatory",
+    resource_type=CLIENT_SECRET,
+    description="A client secret lives at most maxLifetimeDays (default 90).",
+    config={"maxLifetimeDays": {"type": "integer", "minimum": 1, "default": 90}},
+)
+def secret_max_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    limit = int(config.get("maxLifetimeDays", 90))
+    lifetime = known(props, "lifetime_days", 90)
+    if isinstance(lifetime, int | float) and lifetime > limit:
+        return [Violation(f"secret lifetime is {int(lifetime)} days, more than the allowed {limit}")]
+    return []
+
+
+@rule(
+    "client-has-rotating-secret",
+    "mandatory",
+    description="Every API client has a ClientSecret in the stack, rotated on a schedule.",
+    config={"requireSchedule": {"type": "boolean", "default": True}},
+)
 def client_has_rotating_secret(
     resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]
 ) -> list[Violation]:
@@ -349,6 +395,63 @@ def client_has_rotating_secret(
     return out
 
 
+@rule(
+    "client-has-owner",
+    "mandatory",
+    resource_type=API_CLIENT,
+    description="Every API client names an owner.",
+)
+def client_has_owner(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    owner = known(props, "owner", "")
+    if not isinstance(owner, str) or not owner.strip():
+        return [Violation("the client has no owner; set owner to the team or person who answers for it")]
+    return []
+
+
+@rule(
+    "max-scopes-per-client",
+    "advisory",
+    resource_type=SCOPE_ASSIGNMENT,
+    description="A client holds at most maxScopes scopes (default 8).",
+    config={"maxScopes": {"type": "integer", "minimum": 1, "default": 8}},
+)
+def max_scopes_per_client(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    limit = int(config.get("maxScopes", 8))
+    count = len(_scopes(props))
+    if count > limit:
+        return [Violation(f"the client holds {count} scopes, more than {limit}; split it by job")]
+    return []
+
+
+@rule(
+    "privileged-groups-exclusive",
+    "mandatory",
+    resource_type=SCIM_GROUP,
+    description="Groups named as privileged (quarantine, admin) have exclusive membership.",
+    config={"privilegedGroups": {**_STRINGS, "default": ["*quarantine*", "*admin*"]}},
+)
+def privileged_groups_exclusive(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    display_name = known(props, "display_name", "")
+    patterns = config.get("privilegedGroups", [])
+    if not isinstance(display_name, str) or not any(
+        fnmatch.fnmatch(display_name.lower(), p.lower()) for p in patterns
+    ):
+        return []
+    if known(props, "exclusive", True) is not True:
+        return [
+            Violation(
+                f"group {display_name!r} is privileged, so its membership must be exclusive "
+                "(exclusive: true), or members added by hand would stay"
+            )
+        ]
+    return []
+
+
+@rule(
+    "unique-client-names",
+    "mandatory",
+    description="No two API clients in the stack share a name.",
+)
 def unique_client_names(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
     first: dict[str, str] = {}
     out = []
@@ -369,6 +472,11 @@ def unique_client_names(resources: Sequence[Mapping[str, Any]], config: Mapping[
     return out
 
 
+@rule(
+    "client-in-stack",
+    "mandatory",
+    description="Every secret and scope assignment belongs to an API client declared in the stack.",
+)
 def client_in_stack(resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]) -> list[Violation]:
     index = ClientIndex(_of_type(resources, API_CLIENT))
     out = []
@@ -385,109 +493,7 @@ def client_in_stack(resources: Sequence[Mapping[str, Any]], config: Mapping[str,
     return out
 
 
-# --- the catalogue -----------------------------------------------------------------------------------
-
-_STRINGS = {"type": "array", "items": {"type": "string"}}
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        name="no-wildcard-scopes",
-        description="No wildcard or all-powerful scopes (*, *:*, <resource>:*, admin).",
-        level="mandatory",
-        kind="resource",
-        resource_type=SCOPE_ASSIGNMENT,
-        check=no_wildcard_scopes,
-        config_schema={"forbiddenScopes": {**_STRINGS, "default": ["admin", "ziam:admin"]}},
-    ),
-    Rule(
-        name="scopes-in-catalog",
-        description="Every scope exists in the tenant's scope catalog.",
-        level="mandatory",
-        kind="resource",
-        resource_type=SCOPE_ASSIGNMENT,
-        check=scopes_in_catalog,
-        config_schema={"catalog": {**_STRINGS, "default": DEFAULT_CATALOG}},
-    ),
-    Rule(
-        name="write-scopes-justified",
-        description="Write, admin and delete scopes carry a non-empty justification.",
-        level="mandatory",
-        kind="resource",
-        resource_type=SCOPE_ASSIGNMENT,
-        check=write_scopes_justified,
-        config_schema={"writeMarkers": {**_STRINGS, "default": DEFAULT_WRITE_MARKERS}},
-    ),
-    Rule(
-        name="read-only-purposes",
-        description="Clients whose purpose is reporting, audit or monitoring hold read scopes only.",
-        level="mandatory",
-        kind="stack",
-        check=read_only_purposes,
-        config_schema={
-            "readOnlyPurposes": {**_STRINGS, "default": ["reporting", "audit", "monitoring"]},
-            "readMarkers": {**_STRINGS, "default": DEFAULT_READ_MARKERS},
-            "writeMarkers": {**_STRINGS, "default": DEFAULT_WRITE_MARKERS},
-        },
-    ),
-    Rule(
-        name="secret-max-lifetime",
-        description="A client secret lives at most maxLifetimeDays (default 90).",
-        level="mandatory",
-        kind="resource",
-        resource_type=CLIENT_SECRET,
-        check=secret_max_lifetime,
-        config_schema={"maxLifetimeDays": {"type": "integer", "minimum": 1, "default": 90}},
-    ),
-    Rule(
-        name="client-has-rotating-secret",
-        description="Every API client has a ClientSecret in the stack, rotated on a schedule.",
-        level="mandatory",
-        kind="stack",
-        check=client_has_rotating_secret,
-        config_schema={"requireSchedule": {"type": "boolean", "default": True}},
-    ),
-    Rule(
-        name="client-has-owner",
-        description="Every API client names an owner.",
-        level="mandatory",
-        kind="resource",
-        resource_type=API_CLIENT,
-        check=client_has_owner,
-    ),
-    Rule(
-        name="max-scopes-per-client",
-        description="A client holds at most maxScopes scopes (default 8).",
-        level="advisory",
-        kind="resource",
-        resource_type=SCOPE_ASSIGNMENT,
-        check=max_scopes_per_client,
-        config_schema={"maxScopes": {"type": "integer", "minimum": 1, "default": 8}},
-    ),
-    Rule(
-        name="privileged-groups-exclusive",
-        description="Groups named as privileged (quarantine, admin) have exclusive membership.",
-        level="mandatory",
-        kind="resource",
-        resource_type=SCIM_GROUP,
-        check=privileged_groups_exclusive,
-        config_schema={"privilegedGroups": {**_STRINGS, "default": ["*quarantine*", "*admin*"]}},
-    ),
-    Rule(
-        name="unique-client-names",
-        description="No two API clients in the stack share a name.",
-        level="mandatory",
-        kind="stack",
-        check=unique_client_names,
-    ),
-    Rule(
-        name="client-in-stack",
-        description="Every secret and scope assignment belongs to an API client declared in the stack.",
-        level="mandatory",
-        kind="stack",
-        check=client_in_stack,
-    ),
-)
-
+RULES: tuple[Rule, ...] = tuple(_REGISTERED)
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 
 
@@ -520,7 +526,7 @@ def effective(rule: Rule, policy_config: Mapping[str, Any] | None) -> tuple[str,
 def evaluate(
     resources: Sequence[Mapping[str, Any]], policy_config: Mapping[str, Any] | None = None
 ) -> list[Finding]:
-    """Every rule over a stack's resources (dicts as described at the top), in catalogue order."""
+    """Every rule over a stack's resources (dicts as described at the top), in the pack's order."""
     findings: list[Finding] = []
     for rule in RULES:
         level, config = effective(rule, policy_config)
