@@ -9,6 +9,7 @@ argument parser, and every secret and variable a workflow reads is documented in
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shlex
 import shutil
@@ -145,6 +146,12 @@ def find_actionlint() -> str | None:
     return None
 
 
+def lint_environment() -> dict[str, str]:
+    """PATH with this interpreter's bin first: actionlint runs `shellcheck` on every `run:` script when
+    it finds one there (requirements-dev.txt installs it into .venv/bin)."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
 def test_actionlint_finds_nothing():
     actionlint = find_actionlint()
     if actionlint is None:
@@ -154,9 +161,28 @@ def test_actionlint_finds_nothing():
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=lint_environment(),
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_run_scripts_are_checked_by_shellcheck(tmp_path):
+    """An unquoted variable in a `run:` script (word splitting) must fail the lint, not the first run."""
+    actionlint = find_actionlint()
+    if actionlint is None or shutil.which("shellcheck", path=lint_environment()["PATH"]) is None:
+        pytest.skip("actionlint or shellcheck is not installed: run ./scripts/test (requirements-dev.txt)")
+    broken = tmp_path / "broken.yml"
+    broken.write_text(PREVIEW.read_text().replace('validate --stack "$STACK"', "validate --stack $STACK"))
+    result = subprocess.run(
+        [actionlint, "-no-color", str(broken)],
+        capture_output=True,
+        text=True,
+        env=lint_environment(),
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SC2086" in result.stdout
 
 
 def test_actionlint_catches_a_broken_workflow(tmp_path):
