@@ -217,7 +217,8 @@ def report(size: Size, parallel: int, figures: list[Figure], share: dict[str, in
         "# Dynamic providers at tenant scale",
         "",
         f"`bench/provider_ops.py`, {dt.date.today().isoformat()}: {size.clients} API clients (each with "
-        f"a scope assignment and a secret), {size.groups} groups of {size.members_per_group} members over "
+        f"a scope assignment and a secret; at full size the tenant's cap of 256 clients less the admin "
+        f"client the provider signs in with), {size.groups} groups of {size.members_per_group} members over "
         f"{size.users} users = {resources} resources. Real plugin process driven by the engine double with "
         f"up to {parallel} resources in flight (the plugin serves 4 RPCs at once), emulator over loopback on "
         f"this machine. The 1% change touched {share['clients']} client descriptions, {share['clients']} "
@@ -240,11 +241,26 @@ def report(size: Size, parallel: int, figures: list[Figure], share: dict[str, in
     return "\n".join(lines) + "\n"
 
 
+def positive_int(text: str) -> int:
+    """``--parallel``: a whole number of at least 1 (argparse turns the ValueError into a usage error)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--parallel", type=int, default=8, help="resources in flight (default 8)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "provider_ops.md")
+    parser.add_argument(
+        "--parallel", type=positive_int, default=8, help="resources in flight, at least 1 (default 8)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "bench" / "results" / "provider_ops.md",
+        help="where to write the Markdown table (default bench/results/provider_ops.md)",
+    )
     args = parser.parse_args()
     size = QUICK if args.quick else FULL
     figures, share = run(size, args.parallel)
