@@ -432,3 +432,36 @@ def test_dev_model_deploys_to_the_emulator_through_the_real_plugin_and_passes_th
             pulumi.runtime.set_all_config({})
             if engine.state:
                 engine.destroy()
+
+
+def test_help_describes_the_demo_and_its_settings() -> None:
+    result = subprocess.run([str(DEMO), "--help"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    assert "Usage: ./scripts/demo [-h|--help]" in result.stdout
+    for setting in ("PULUMI_CONFIG_PASSPHRASE", "DEMO_PORT", "DEMO_TENANT_DIR", "DEMO_INSTALL_TIMEOUT"):
+        assert setting in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--port", "1"], {}, "error: unknown argument '--port'"),
+        ([], {"DEMO_PORT": "abc"}, "error: DEMO_PORT='abc' is not a TCP port (1-65535)"),
+        ([], {"DEMO_PORT": "70000"}, "error: DEMO_PORT='70000' is not a TCP port (1-65535)"),
+        ([], {"DEMO_INSTALL_TIMEOUT": "2m"}, "error: DEMO_INSTALL_TIMEOUT='2m' is not a whole number"),
+    ],
+)
+def test_bad_arguments_and_settings_stop_before_anything_starts(
+    args: list[str], env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    tenant = tmp_path / "tenant"
+    result = subprocess.run(
+        [str(DEMO), *args],
+        env={**os.environ, "DEMO_TENANT_DIR": str(tenant), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not tenant.exists()
