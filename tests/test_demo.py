@@ -91,9 +91,16 @@ def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def _copy_of_project(project: Path) -> Path:
-    """The checkout's tracked files (as they are in the working tree) and a link to its .venv, so a
-    demo run writes its .pulumi-state and .tenant there and never into the real checkout."""
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    """The checkout's files as they are in the working tree (tracked, and new ones git does not ignore)
+    and a link to its .venv, so a demo run writes its .pulumi-state and .tenant there and never into
+    the real checkout."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for name in tracked.splitlines():
         if (ROOT / name).is_file():
             target = project / name
