@@ -98,6 +98,30 @@ def test_refresh_sees_a_deactivation_by_hand_and_up_reactivates(
     assert user is not None and user["active"] is True
 
 
+def test_refresh_sees_attributes_edited_by_hand_and_up_restores_them(
+    engine: Engine, scim_http: httpx.Client
+) -> None:
+    engine.run(lambda: contractor("eve@ex.com", external_id="hr-1"))
+    user_id = engine.resource(SCIM_USER, "contractor").id
+    patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}
+    patch["Operations"] = [
+        {"op": "replace", "path": "name.givenName", "value": "Edna"},
+        {"op": "replace", "path": "externalId", "value": "hr-2"},
+    ]
+    scim_http.patch(f"/Users/{user_id}", json=patch).raise_for_status()
+    engine.provider.restart()
+
+    (refresh,) = engine.refresh()
+
+    assert refresh.diff is not None
+    assert refresh.diff.detailed_diff == {"external_id": "UPDATE", "given_name": "UPDATE"}
+    (update,) = engine.run(lambda: contractor("eve@ex.com", external_id="hr-1"))
+    assert update.op == "update"
+    user = live_user(scim_http, user_id)
+    assert user is not None
+    assert (user["name"]["givenName"], user["externalId"]) == ("Ann", "hr-1")
+
+
 def test_refresh_drops_a_user_deleted_by_hand_and_up_creates_it_again(
     engine: Engine, scim_http: httpx.Client
 ) -> None:
@@ -119,7 +143,9 @@ def test_an_existing_user_name_needs_adopt(engine: Engine, scim_http: httpx.Clie
         "userName": "ed@ex.com",
         "active": True,
     }
-    existing = scim_http.post("/Users", json=body).json()
+    response = scim_http.post("/Users", json=body)
+    response.raise_for_status()
+    existing = response.json()
     engine.provider.restart()
 
     with pytest.raises(ProviderError, match=r"already exists.*adopt: true"):
