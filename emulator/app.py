@@ -2,13 +2,12 @@
 
 Request path, in order: control API (``/_emulator/*``, bypasses everything below) -> accounting ->
 rate limiting -> fault injection -> dispatch to the token endpoint, the admin API, or the SCIM app
-(``emulator.scim``, built by its own module and imported lazily so the identity side works without it).
+(``emulator.scim``, built on first use).
 """
 
 from __future__ import annotations
 
 import hmac
-import importlib
 import json
 import logging
 import os
@@ -22,13 +21,15 @@ from typing import Any
 from emulator.accounting import RequestCounter
 from emulator.admin_routes import AdminApi, Catalog
 from emulator.control import CONTROL_PREFIX, ControlApi
+from emulator.data_dir import prepare_data_dir
 from emulator.faults import DroppedConnection, FaultInjector, error_response
 from emulator.hashing import CredentialHasher
-from emulator.http import Request, Response, StartResponse, WsgiApp, bearer_token, json_response
+from emulator.http import Request, Response, StartResponse, bearer_token, json_response
 from emulator.options import EmulatorOptions
 from emulator.principal import PRINCIPAL_KEY, Principal
 from emulator.ratelimit import RateLimiter
 from emulator.routing import ADMIN_PREFIX, SCIM_PATTERN, TOKEN_PATH, route_label
+from emulator.scim import ScimApplication, make_scim_app
 from emulator.seeding import Bootstrap, bootstrap
 from emulator.store import TenantStore
 from emulator.token_routes import token_endpoint
@@ -40,17 +41,6 @@ SCIM_DB = "scim.db"
 SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 log = logging.getLogger("emulator.requests")
-
-
-def _load_scim_factory() -> Any:
-    """``emulator.scim.make_scim_app`` if the SCIM package exists, else None (SCIM paths then 404)."""
-    try:
-        module = importlib.import_module("emulator.scim")
-    except ModuleNotFoundError as exc:
-        if exc.name == "emulator.scim":
-            return None
-        raise
-    return getattr(module, "make_scim_app", None)
 
 
 def _read_previous_credentials(path: Path) -> dict[str, str] | None:
@@ -75,7 +65,7 @@ class EmulatorApp:
     def __init__(self, data_dir: Path, options: EmulatorOptions | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.options = options or EmulatorOptions()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(self.data_dir)
         clock = self.options.clock
         self.store = TenantStore(self.data_dir / TENANT_DB)
         hasher = CredentialHasher(self.store.meta_value("credential_hash_key", secrets.token_bytes(32)))
@@ -94,18 +84,21 @@ class EmulatorApp:
         self.faults = FaultInjector()
         self.faults.configure(self.options.faults)
         self.control = ControlApi(self.control_token, self.counter, self.limiter, self.faults)
-        self._scim_factory = _load_scim_factory()
-        self._scim_app: WsgiApp | None = None
+        self._scim_app: ScimApplication | None = None
         self._scim_lock = threading.Lock()
 
     @property
-    def scim_app(self) -> WsgiApp | None:
-        """The SCIM app, built on first use: building it costs ~0.1 s of model setup that identity-only
-        users (and most in-process tests) never need."""
-        if self._scim_app is None and self._scim_factory is not None:
+    def scim_app(self) -> ScimApplication:
+        """The SCIM app, built on first use: the first build in a process costs ~0.2 s of model setup
+        that identity-only users (and most in-process tests) never need. The server opens it before it
+        listens, so a bad ``scim.db`` stops it at start rather than failing the first SCIM request.
+
+        :raises DataDirError: When ``scim.db`` cannot be opened or belongs to something else.
+        """
+        if self._scim_app is None:
             with self._scim_lock:
                 if self._scim_app is None:
-                    self._scim_app = self._scim_factory(self.data_dir / SCIM_DB, dialect=self.options.dialect)
+                    self._scim_app = make_scim_app(self.data_dir / SCIM_DB, dialect=self.options.dialect)
         return self._scim_app
 
     # -- credentials -----------------------------------------------------------------------------
@@ -135,9 +128,8 @@ class EmulatorApp:
         return path
 
     def close(self) -> None:
-        closer = getattr(self._scim_app, "close", None)
-        if callable(closer):
-            closer()
+        if self._scim_app is not None:
+            self._scim_app.close()
         self.store.close()
 
     # -- WSGI --------------------------------------------------------------------------------------
@@ -198,8 +190,6 @@ class EmulatorApp:
         if idp is None:
             return _scim_error(404, f"no SCIM identity provider with id {idp_id!r}")(start_response)
         scim_app = self.scim_app
-        if scim_app is None:
-            return _scim_error(404, "SCIM is not available in this emulator build")(start_response)
         scim_environ = dict(environ)
         scim_environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/scim/1/{idp_id}/v2"
         scim_environ["PATH_INFO"] = rest

@@ -19,6 +19,7 @@ import waitress
 from waitress.channel import ClientDisconnected
 
 from emulator.app import EmulatorApp
+from emulator.data_dir import DataDirError
 from emulator.faults import DroppedConnection, FaultSpec
 from emulator.http import StartResponse
 from emulator.options import DIALECTS, EmulatorOptions
@@ -98,6 +99,20 @@ def socket_closing_app(app: EmulatorApp):
     return wsgi
 
 
+def open_tenant(data_dir: Path, options: EmulatorOptions) -> EmulatorApp:
+    """The tenant with both databases open, so a bad ``--data-dir`` stops the server before it listens.
+
+    :raises DataDirError: Naming the directory or file and what is wrong with it.
+    """
+    app = EmulatorApp(data_dir, options)
+    try:
+        app.scim_app  # noqa: B018 - opens scim.db now rather than on the first SCIM request
+    except DataDirError:
+        app.close()
+        raise
+    return app
+
+
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
     # waitress's event loop swallows most exceptions raised inside it but re-raises
     # KeyboardInterrupt, so SIGTERM is turned into one to leave ``server.run()`` promptly.
@@ -116,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # waitress logs "client disconnected" for every injected drop; that is noise, not news.
     logging.getLogger("waitress").setLevel(logging.ERROR)
 
-    app = EmulatorApp(args.data_dir, options)
+    try:
+        app = open_tenant(args.data_dir, options)
+    except DataDirError as exc:
+        print(f"error: --data-dir: {exc}", file=sys.stderr)
+        return 2
     try:
         server = waitress.create_server(
             socket_closing_app(app), host=args.host, port=args.port, threads=args.threads, ident="emulator"
@@ -127,7 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     port = server.effective_port
     base_url = f"http://{args.host}:{port}"
-    app.write_credentials(base_url)
+    try:
+        app.write_credentials(base_url)
+    except OSError as exc:
+        server.close()
+        app.close()
+        print(f"error: --data-dir: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:

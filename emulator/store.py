@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.data_dir import DataDirError, check_database, opening_database, schema_layout
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS resource_servers (
@@ -38,6 +40,9 @@ CREATE INDEX IF NOT EXISTS client_secrets_by_client ON client_secrets(client_id)
 CREATE TABLE IF NOT EXISTS idps (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, token_digest BLOB NOT NULL UNIQUE);
 """
+
+
+_LAYOUT = schema_layout(_SCHEMA)
 
 
 class StoreError(Exception):
@@ -113,16 +118,26 @@ class TenantStore:
         self._local = threading.local()
         self._all_connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        self._connection().executescript(_SCHEMA)
+        check_database(path, _LAYOUT)
+        try:
+            with opening_database(path):
+                self._connection().executescript(_SCHEMA)
+        except DataDirError:
+            self.close()
+            raise
 
     # -- connections -------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.Error:
+                db.close()
+                raise
             self._local.db = db
             with self._connections_lock:
                 self._all_connections.append(db)

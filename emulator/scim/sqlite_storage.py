@@ -55,6 +55,7 @@ from scim2_models import (
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
+from emulator.data_dir import DataDirError, check_database, opening_database, read_tables, schema_layout
 from emulator.scim.membership import MEMBER_KEYS, GroupMembership, GroupSnapshot, MemberEntry, MemberOperation
 from emulator.scim.names import GROUP, USER
 from emulator.scim.paging import equality_binding, hashable, page_of
@@ -79,6 +80,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS scim_members_unique ON scim_members(group_id, 
 CREATE INDEX IF NOT EXISTS scim_members_by_value ON scim_members(value);
 CREATE TABLE IF NOT EXISTS scim_version_counter (n INTEGER NOT NULL);
 """
+
+TABLE_PREFIX = "scim_"
+"""Every table here is named ``scim_...``, so the file may also hold other tables (see the tests)."""
+SCHEMA_LAYOUT = schema_layout(SCHEMA)
 
 MEMBER_REFERENCE_TYPES = (USER, GROUP)
 """Resource types a member value names (``members.$ref`` referenceTypes of RFC 7643 §4.2)."""
@@ -163,22 +168,28 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
             cast(str, rt.name): cast(type[Resource[Any]], provider.model_for(rt))
             for rt in provider.resource_types
         }
+        self._refuse_older_layout(FilePath(path))
+        check_database(FilePath(path), SCHEMA_LAYOUT, prefix=TABLE_PREFIX)
         self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        with self.lock:
-            self._refuse_older_layout(path)
-            self.db.executescript(SCHEMA)
-            if self.db.execute("SELECT count(*) FROM scim_version_counter").fetchone()[0] == 0:
-                self.db.execute("INSERT INTO scim_version_counter VALUES (0)")
-
-    def _refuse_older_layout(self, path: str | FilePath) -> None:
-        """Stop with a clear message on a file from a development build that kept members in columns."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(scim_members)")}
-        if columns and "entry" not in columns:
+        try:
+            with opening_database(FilePath(path)):
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA busy_timeout=10000")
+                with self.lock:
+                    self.db.executescript(SCHEMA)
+                    if self.db.execute("SELECT count(*) FROM scim_version_counter").fetchone()[0] == 0:
+                        self.db.execute("INSERT INTO scim_version_counter VALUES (0)")
+        except DataDirError:
             self.db.close()
-            raise RuntimeError(
+            raise
+
+    @staticmethod
+    def _refuse_older_layout(path: FilePath) -> None:
+        """Stop with a clear message on a file from a development build that kept members in columns."""
+        columns = read_tables(path, TABLE_PREFIX).get("scim_members")
+        if columns and "entry" not in columns:
+            raise DataDirError(
                 f"{path} was written by an older emulator build with another member layout; "
                 "delete it (its SCIM users and groups are lost) or start with a new --data-dir"
             )

@@ -3,7 +3,6 @@ on SCIM routes). A refused write must also leave the tenant unchanged."""
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,9 +13,6 @@ import pytest
 from emulator.catalog import RESOURCE_SERVER_ID
 from tests.emulator.conftest import ADMIN, DAY, Tenant, client_body, make_tenant
 
-SCIM_AVAILABLE = importlib.util.find_spec("emulator.scim") is not None and hasattr(
-    importlib.import_module("emulator.scim"), "make_scim_app"
-)
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -249,9 +245,6 @@ def scim_tenant(tmp_path_factory) -> Iterator[Tenant]:
         built.app.close()
 
 
-@pytest.mark.skipif(
-    not SCIM_AVAILABLE, reason="emulator.scim (make_scim_app) has not landed in this checkout"
-)
 @pytest.mark.parametrize("case", ["no token", "bad token", "wrong scope", "right scope", "idp token"])
 @pytest.mark.parametrize("route", list(SCIM_ROUTES))
 def test_scim_authorization(scim_tenant, route, case):
@@ -265,9 +258,6 @@ def test_an_idp_token_is_not_an_admin_api_credential(tenant):
     assert response.status_code == 401
 
 
-@pytest.mark.skipif(
-    not SCIM_AVAILABLE, reason="emulator.scim (make_scim_app) has not landed in this checkout"
-)
 def test_unknown_idp_ids_are_404_even_with_a_valid_token(tenant):
     response = tenant.http.get(
         "/scim/1/999999999999999999/v2/Users",

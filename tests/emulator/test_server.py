@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -215,3 +216,68 @@ def _create_scim_user(emulator) -> dict:
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def _a_file(tmp_path):
+    (tmp_path / "tenant").write_text("not a directory")
+    return tmp_path / "tenant", tmp_path / "tenant"
+
+
+def _under_a_file(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    return tmp_path / "a-file" / "sub", tmp_path / "a-file" / "sub"
+
+
+def _garbage(name):
+    def prepare(tmp_path):
+        (tmp_path / "tenant").mkdir()
+        (tmp_path / "tenant" / name).write_text("garbage")
+        return tmp_path / "tenant", tmp_path / "tenant" / name
+
+    return prepare
+
+
+def _foreign_tenant_db(tmp_path):
+    (tmp_path / "tenant").mkdir()
+    with sqlite3.connect(tmp_path / "tenant" / "tenant.db") as other:
+        other.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    other.close()
+    return tmp_path / "tenant", tmp_path / "tenant" / "tenant.db"
+
+
+@pytest.mark.parametrize(
+    ("prepare", "says"),
+    [
+        (_a_file, "is a file, not a directory"),
+        (_under_a_file, "cannot be created: Not a directory"),
+        (_garbage("tenant.db"), "is not a usable emulator database"),
+        (_foreign_tenant_db, "tables the emulator never writes: invoices"),
+        (_garbage("scim.db"), "is not a usable emulator database"),
+    ],
+    ids=["a file", "under a file", "corrupt tenant.db", "foreign tenant.db", "corrupt scim.db"],
+)
+def test_a_bad_data_dir_is_one_clear_line_and_the_file_is_left_alone(tmp_path, prepare, says):
+    data_dir, blamed = prepare(tmp_path)
+    before = blamed.read_bytes() if blamed.is_file() else None
+    result = _run_cli("--port", "0", "--data-dir", str(data_dir))
+    assert result.returncode == 2
+    assert "listening" not in result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: --data-dir: {blamed} ")
+    assert says in lines[0]
+    if before is not None:
+        assert blamed.read_bytes() == before, "a refused file was changed"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any directory, so none is unwritable")
+def test_an_unwritable_data_dir_is_one_clear_line(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = _run_cli("--port", "0", "--data-dir", str(locked))
+    finally:
+        locked.chmod(0o700)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: --data-dir: {locked} is not writable"
