@@ -48,7 +48,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=COMMENT_LIMIT,
         help=f"upper bound on the Markdown length (default {COMMENT_LIMIT}, under GitHub's 65,536 limit)",
     )
-    parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write the report to this file instead of stdout"
+    )
+    parser.add_argument(
+        "--stack",
+        "-s",
+        metavar="NAME",
+        help="the stack the preview must be of; a preview of another stack is an error (guards CI "
+        "jobs that preview several stacks against mixing up their files)",
+    )
     parser.add_argument(
         "--policy-config",
         type=Path,
@@ -68,6 +77,12 @@ def run(args: argparse.Namespace) -> int:
         raise ScopectlError("--max-chars must be at least 2000")
     policy_config = load_policy_config(args.policy_config)
     document = _read(args.preview)
+    # URNs carry the short name; `org/project/dev` and `dev` are the same stack.
+    if args.stack and document.stack and document.stack != args.stack.rsplit("/", 1)[-1]:
+        raise ScopectlError(
+            f"{args.preview}: a preview of stack {document.stack!r}, but --stack is {args.stack!r}; "
+            "pass the preview of that stack (or drop --stack)"
+        )
     review, findings = analyse(document, policy_config)
     if args.format == "json":
         text = json.dumps(to_json(review, findings), indent=2, sort_keys=False) + "\n"

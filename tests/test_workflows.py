@@ -303,3 +303,23 @@ def test_fork_pull_requests_fail_with_an_explanation_instead_of_a_broken_preview
     [script] = run_scripts({"jobs": {"fork": jobs["fork"]}})
     assert "::error::" in script and "exit 1" in script
     assert "uses" not in str(jobs["fork"]["steps"])  # nothing checked out, no token used
+
+
+@pytest.mark.parametrize("path", [PREVIEW, DRIFT], ids=lambda p: p.name)
+def test_artifact_names_hold_no_slash_for_a_pulumi_cloud_stack(path, tmp_path):
+    """upload-artifact refuses names with "/", and `SCOPE_MANAGER_STACK` may be `org/project/dev`."""
+    all_steps = steps(load(path))
+    [namer] = [s for s in all_steps if s.get("id") == "names"]
+    [upload] = [s for s in all_steps if "upload-artifact" in s.get("uses", "")]
+    assert upload["with"]["name"].startswith("${{ steps.names.outputs.artifact }}")
+    output = tmp_path / "github_output"
+    subprocess.run(
+        ["bash", "-e", "-c", namer["run"]],
+        env={"PATH": os.environ["PATH"], "STACK": "acme/scope-manager/dev", "GITHUB_OUTPUT": str(output)},
+        check=True,
+        timeout=30,
+    )
+    [line] = output.read_text().splitlines()
+    name, _, value = line.partition("=")
+    assert name == "artifact"
+    assert value.endswith("-acme-scope-manager-dev") and "/" not in value

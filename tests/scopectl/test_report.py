@@ -424,6 +424,18 @@ def test_malformed_input_is_an_error_naming_what_is_wrong(tmp_path, capsys, cont
     assert err.startswith("scopectl report: error: ")
 
 
+def test_preview_of_another_stack_is_an_error_naming_both(tmp_path, capsys):
+    document = pv.digest(new_client_steps("sync", {"scim:read": {}}))  # URNs of stack "dev"
+
+    wrong, _, err = run_report(tmp_path, document, "--stack", "prod", capsys=capsys)
+    right, _, _ = run_report(tmp_path, document, "--stack", "dev", capsys=capsys)
+    qualified, _, _ = run_report(tmp_path, document, "--stack", "acme/scope-manager/dev", capsys=capsys)
+
+    assert wrong == 1
+    assert "a preview of stack 'dev', but --stack is 'prod'" in err
+    assert right == qualified == 2  # Pulumi Cloud names (org/project/dev) match the URN's short name
+
+
 def test_missing_file_is_an_error(tmp_path, capsys):
     code = main(["report", str(tmp_path / "nope.json")])
 
