@@ -217,9 +217,7 @@ class ScimClient:
 
     def get_user(self, user_id: str) -> Record | None:
         """One user or None; answered from a fresh snapshot when there is one."""
-        snapshot = self._users.peek()
-        if snapshot is None and self._users.note_single_read():
-            snapshot = self._users.get()
+        snapshot = self._users.for_single_read()
         if snapshot is not None:
             found = snapshot.get(user_id)
             return copy.deepcopy(found) if found is not None else None
@@ -227,21 +225,24 @@ class ScimClient:
 
     def find_user(self, user_name: str) -> Record | None:
         """The user with this userName (compared case-insensitively, as RFC 7643 says), or None."""
-        snapshot = self._users.peek()
-        if snapshot is None and self._users.note_single_read():
-            snapshot = self._users.get()
+        snapshot = self._users.for_single_read()
         if snapshot is not None:
             return _one_match(snapshot.values(), "userName", user_name, "users")
         return self._find_user_live(user_name)
 
-    def _find_user_live(self, user_name: str) -> Record | None:
+    def _find_live(self, kind: str, attribute: str, value: str) -> Record | None:
+        """Look a resource up by its unique name with a SCIM `eq` filter, bypassing snapshots; on a
+        server without filter support, in a listing of every resource of that kind."""
         try:
-            found = self.list_users(f"userName eq {filter_string(user_name)}")
+            found = self._list_all(f"/{kind}", {"filter": f"{attribute} eq {filter_string(value)}"})
         except ApiError as exc:
             if exc.status not in _FILTER_UNSUPPORTED:
                 raise
-            found = list(self._users.get().values())  # server without filter support
-        return _one_match(found, "userName", user_name, "users")
+            found = list((self._users if kind == "Users" else self._groups).get().values())
+        return _one_match(found, attribute, value, kind.lower())
+
+    def _find_user_live(self, user_name: str) -> Record | None:
+        return self._find_live("Users", "userName", user_name)
 
     def user_ids_by_user_name(self, names: Iterable[str]) -> dict[str, str]:
         """userName -> id for the names that exist, from the shared users listing (one listing for
@@ -255,14 +256,27 @@ class ScimClient:
         user_name = str(full.get("userName", ""))
         return self._create("Users", full, lambda: self._find_user_live(user_name) if user_name else None)
 
-    def replace_user(self, user_id: str, body: Mapping[str, Any]) -> Record | None:
-        """Full replace (PUT). Returns the user, or None if the server answered without a body."""
-        full = {"schemas": [USER_SCHEMA], **body}
+    def _replace(self, kind: str, schema: str, resource_id: str, body: Mapping[str, Any]) -> Record | None:
+        """PUT a whole resource; its body, or None when the server answered without one."""
         try:
-            response = self._request("PUT", self._item("Users", user_id), json_body=full)
+            response = self._request(
+                "PUT", self._item(kind, resource_id), json_body={"schemas": [schema], **body}
+            )
         finally:
             self._invalidate()
-        return self._body_or_none(response, user_id)
+        return self._body_or_none(response, resource_id)
+
+    def _delete(self, kind: str, resource_id: str) -> None:
+        """DELETE a resource; one that is already gone (404) counts as deleted."""
+        try:
+            self._request("DELETE", self._item(kind, resource_id), ok_statuses=frozenset({404}))
+        finally:
+            self._invalidate()
+            self._versions.pop(resource_id, None)
+
+    def replace_user(self, user_id: str, body: Mapping[str, Any]) -> Record | None:
+        """Full replace (PUT). Returns the user, or None if the server answered without a body."""
+        return self._replace("Users", USER_SCHEMA, user_id, body)
 
     def patch_user(
         self, user_id: str, ops: list[Mapping[str, Any]], *, want_body: bool = False
@@ -285,11 +299,7 @@ class ScimClient:
 
     def delete_user(self, user_id: str) -> None:
         """Delete a user; one that is already gone counts as deleted."""
-        try:
-            self._request("DELETE", self._item("Users", user_id), ok_statuses=frozenset({404}))
-        finally:
-            self._invalidate()
-            self._versions.pop(user_id, None)
+        self._delete("Users", user_id)
 
     # -- groups -----------------------------------------------------------------------------------
     def _load_groups(self) -> dict[str, Record]:
@@ -340,9 +350,7 @@ class ScimClient:
         """One group with its members, or None. Answered from a fresh snapshot when it lists members."""
         if self._lists_members is False:
             return self._get("Groups", group_id)
-        snapshot = self._groups.peek()
-        if snapshot is None and self._groups.note_single_read():
-            snapshot = self._groups.get()
+        snapshot = self._groups.for_single_read()
         if snapshot is not None:
             found = snapshot.get(group_id)
             if found is None:
@@ -360,13 +368,7 @@ class ScimClient:
         return self._find_group_live(display_name)
 
     def _find_group_live(self, display_name: str) -> Record | None:
-        try:
-            found = self._list_all("/Groups", {"filter": f"displayName eq {filter_string(display_name)}"})
-        except ApiError as exc:
-            if exc.status not in _FILTER_UNSUPPORTED:
-                raise
-            found = list(self._groups.get().values())
-        return _one_match(found, "displayName", display_name, "groups")
+        return self._find_live("Groups", "displayName", display_name)
 
     def create_group(self, body: Mapping[str, Any]) -> Record:
         """Create a group. Members beyond one batch are added by batched PATCH after the create, so a
@@ -386,12 +388,7 @@ class ScimClient:
 
     def replace_group(self, group_id: str, body: Mapping[str, Any]) -> Record | None:
         """Full replace (PUT). Returns the group, or None if the server answered without a body."""
-        full = {"schemas": [GROUP_SCHEMA], **body}
-        try:
-            response = self._request("PUT", self._item("Groups", group_id), json_body=full)
-        finally:
-            self._invalidate()
-        return self._body_or_none(response, group_id)
+        return self._replace("Groups", GROUP_SCHEMA, group_id, body)
 
     def patch_group(
         self,
@@ -518,11 +515,7 @@ class ScimClient:
 
     def delete_group(self, group_id: str) -> None:
         """Delete a group; one that is already gone counts as deleted."""
-        try:
-            self._request("DELETE", self._item("Groups", group_id), ok_statuses=frozenset({404}))
-        finally:
-            self._invalidate()
-            self._versions.pop(group_id, None)
+        self._delete("Groups", group_id)
 
 
 def _patch_body(ops: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -104,6 +104,14 @@ class SharedListing:
             self._single_reads += 1
             return self._single_reads > SINGLE_READS_BEFORE_LISTING
 
+    def for_single_read(self) -> Mapping[str, Record] | None:
+        """The snapshot a read by id should answer from: the fresh one, or a new load once a burst
+        of such reads is noticed (`note_single_read`). None: send the single GET instead."""
+        snapshot = self.peek()
+        if snapshot is None and self.note_single_read():
+            snapshot = self.get()
+        return snapshot
+
     def _fresh_locked(self) -> Mapping[str, Record] | None:
         if self._value is not None and self._clock() - self._taken_at < self._ttl:
             return self._value

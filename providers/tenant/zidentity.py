@@ -124,9 +124,7 @@ class ZIdentityClient:
     def get_client(self, client_id: str) -> Record | None:
         """One client, or None if it does not exist. Answers from a fresh snapshot when there is one
         (or when a burst of reads makes one listing cheaper than many GETs)."""
-        snapshot = self._clients.peek()
-        if snapshot is None and self._clients.note_single_read():
-            snapshot = self._clients.get()
+        snapshot = self._clients.for_single_read()
         if snapshot is not None:
             found = snapshot.get(client_id)
             return copy.deepcopy(found) if found is not None else None

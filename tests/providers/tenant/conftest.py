@@ -28,6 +28,27 @@ SCIM2_SERVER_TOKEN = "scim2-server-test-token-5c1d"
 SCIM2_SERVER = Path(sys.executable).with_name("scim2-server")
 
 
+# A loopback address nothing dials: `httpx.MockTransport` answers every request sent to it.
+MOCK_URL = "http://127.0.0.1:1"
+
+
+def mock_tenant(handler: Callable[[httpx.Request], httpx.Response], **config: str) -> Tenant:
+    """A `Tenant` whose every request is answered by `handler`, for exact sequences a real server
+    cannot produce on demand. OAuth settings by default (client `cid`); `config` adds or replaces
+    stack-config keys (`clientSecret`, `scimUrl`, ...). Backoff sleeps are skipped."""
+    settings = TenantSettings.resolve(
+        {
+            "tokenUrl": f"{MOCK_URL}/oauth2/v1/token",
+            "apiUrl": MOCK_URL,
+            "clientId": "cid",
+            "clientSecret": "client-secret-xyz",
+            **config,
+        },
+        env={},
+    )
+    return Tenant(settings, http_transport=httpx.MockTransport(handler), sleep=lambda s: None)
+
+
 def unique(prefix: str) -> str:
     """A name no other test (or earlier run on a shared server) uses."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -149,20 +170,10 @@ def scim_backend(request: pytest.FixtureRequest) -> ScimBackend:
         url = request.getfixturevalue("scim2_server_url")
         settings = TenantSettings.resolve({"scimUrl": url, "scimToken": SCIM2_SERVER_TOKEN}, env={})
         return ScimBackend("scim2-server", settings, lists_members=True, deletes_inactive_users=False)
-    if request.param == "emulator-zpa":
-        running = request.getfixturevalue("zpa_emulator")
-        return ScimBackend(
-            "emulator-zpa",
-            settings_from(running.credentials),
-            lists_members=False,
-            deletes_inactive_users=True,
-        )
-    running = request.getfixturevalue("shared_emulator")
+    zpa = request.param == "emulator-zpa"  # lists groups without members; active=false deletes
+    running = request.getfixturevalue("zpa_emulator" if zpa else "shared_emulator")
     return ScimBackend(
-        "emulator-strict",
-        settings_from(running.credentials),
-        lists_members=True,
-        deletes_inactive_users=False,
+        request.param, settings_from(running.credentials), lists_members=not zpa, deletes_inactive_users=zpa
     )
 
 

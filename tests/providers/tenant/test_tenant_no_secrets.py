@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from providers.tenant import ConfigurationError, Tenant, TenantError, TenantSettings
-from tests.providers.tenant.conftest import settings_from
+from tests.providers.tenant.conftest import MOCK_URL, mock_tenant, settings_from
 
 CLIENT_SECRET = 'cs+Secret/Value=42&x"q'
 SCIM_TOKEN = "scim~Token.Value-99/Zz"
@@ -64,19 +64,13 @@ class HostileServer:
 
 
 def hostile_tenant(server: HostileServer) -> Tenant:
-    settings = TenantSettings.resolve(
-        {
-            "tokenUrl": "http://127.0.0.1:1/oauth2/v1/token",
-            "apiUrl": "http://127.0.0.1:1",
-            "clientId": "cid",
-            "clientSecret": CLIENT_SECRET,
-            "scimUrl": "http://127.0.0.1:1/scim/v2",
-            "scimToken": SCIM_TOKEN,
-            "maxRetryWait": "1",
-        },
-        env={},
+    return mock_tenant(
+        server,
+        clientSecret=CLIENT_SECRET,
+        scimUrl=f"{MOCK_URL}/scim/v2",
+        scimToken=SCIM_TOKEN,
+        maxRetryWait="1",
     )
-    return Tenant(settings, http_transport=httpx.MockTransport(server), sleep=lambda s: None)
 
 
 def assert_clean(*texts: str) -> None:

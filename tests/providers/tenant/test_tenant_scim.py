@@ -95,6 +95,31 @@ def test_user_ids_by_user_name_uses_one_listing_for_any_number_of_names(make_sci
     assert tenant.transport.count_of("scim") - before == -(-len(tenant.scim.users_snapshot()) // per_page)
 
 
+def test_reading_some_groups_costs_what_the_server_allows_and_no_more(make_scim_tenant, scim_backend):
+    """Members are read only for the groups asked about. Where lists carry members that is the
+    listing (after 2 single GETs); on ZPA, which lists groups without members and offers no other
+    way to read them, one GET per group asked about plus one listing that finds this out."""
+    setup = make_scim_tenant().scim
+    user = new_user(setup, "few")
+    made = [
+        setup.create_group({"displayName": unique("few"), "members": [{"value": user["id"]}]})
+        for _ in range(4)
+    ]
+    tenant = make_scim_tenant()
+    asked = made[:3]
+    read = [tenant.scim.get_group(g["id"]) for g in asked]
+    spent = tenant.transport.count_of("scim")
+    assert [member_ids(g) for g in read] == [[user["id"]]] * len(asked)
+    per_page = 1000 if scim_backend.lists_members else 100
+    listed_groups = tenant.scim.groups_snapshot()  # the listing the reads used (still fresh)
+    assert len(listed_groups) >= len(made)
+    listing_pages = -(-len(listed_groups) // per_page)
+    if scim_backend.lists_members:
+        assert spent == 2 + listing_pages  # 2 single GETs, then the listing answers
+    else:
+        assert spent == len(asked) + listing_pages  # one GET per group asked, never for the 4th
+
+
 def test_group_crud_and_lists_with_and_without_members(make_scim_tenant, scim_backend):
     scim = make_scim_tenant().scim
     users = [new_user(scim, "gm") for _ in range(3)]

@@ -28,6 +28,7 @@ from providers.tenant import (
 )
 from providers.tenant.redact import Redactor
 from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT, HttpTransport
+from tests.providers.tenant.conftest import mock_tenant
 
 URL = "http://127.0.0.1:1/thing"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -282,16 +283,7 @@ class FakeIdentity:
 
 
 def oauth_tenant(identity: FakeIdentity) -> Tenant:
-    settings = TenantSettings.resolve(
-        {
-            "tokenUrl": "http://127.0.0.1:1/oauth2/v1/token",
-            "apiUrl": "http://127.0.0.1:1",
-            "clientId": "cid",
-            "clientSecret": "client-secret-xyz",
-        },
-        env={},
-    )
-    return Tenant(settings, http_transport=httpx.MockTransport(identity), sleep=lambda s: None)
+    return mock_tenant(identity)
 
 
 def test_a_401_refreshes_the_token_once_and_retries():
@@ -335,17 +327,8 @@ def test_token_endpoint_rejection_names_the_client_but_not_the_secret():
             400, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
         )
 
-    settings = TenantSettings.resolve(
-        {
-            "tokenUrl": "http://127.0.0.1:1/t",
-            "apiUrl": "http://127.0.0.1:1",
-            "clientId": "cid",
-            "clientSecret": "client-secret-xyz",
-        },
-        env={},
-    )
     with (
-        Tenant(settings, http_transport=httpx.MockTransport(handler)) as tenant,
+        mock_tenant(handler, clientSecret="client-secret-xyz") as tenant,
         pytest.raises(Unauthorized) as caught,
     ):
         tenant.zidentity.list_clients()

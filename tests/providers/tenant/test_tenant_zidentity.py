@@ -8,7 +8,8 @@ import time
 import httpx
 import pytest
 
-from providers.tenant import AmbiguousMatch, Conflict, NotFound, Tenant, TenantSettings, writable_client_body
+from providers.tenant import AmbiguousMatch, Conflict, NotFound, Tenant, writable_client_body
+from tests.providers.tenant.conftest import mock_tenant
 
 DAY = 86400
 
@@ -118,16 +119,7 @@ def test_paging_trusts_neither_total_record_nor_the_requested_limit():
             envelope["next_link"] = f"https://acme.zslogin.net/admin/api/v1/api-clients?offset={offset + 100}"
         return httpx.Response(200, json=envelope)
 
-    settings = TenantSettings.resolve(
-        {
-            "tokenUrl": "http://127.0.0.1:1/oauth2/v1/token",
-            "apiUrl": "http://127.0.0.1:1",
-            "clientId": "c",
-            "clientSecret": "sec-123456",
-        },
-        env={},
-    )
-    with Tenant(settings, http_transport=httpx.MockTransport(handler)) as tenant:
+    with mock_tenant(handler) as tenant:
         listed = tenant.zidentity.list_clients()
     assert [r["id"] for r in listed] == [r["id"] for r in records]
     assert asked == [(0, 1000), (100, 1000), (200, 1000)]
@@ -185,17 +177,10 @@ def test_find_by_name_refuses_to_guess_between_duplicates():
             200, json={"records": [{"id": "a", "name": "twin"}, {"id": "b", "name": "twin"}]}
         )
 
-    settings = TenantSettings.resolve(
-        {
-            "tokenUrl": "http://127.0.0.1:1/oauth2/v1/token",
-            "apiUrl": "http://127.0.0.1:1",
-            "clientId": "c",
-            "clientSecret": "sec-123456",
-        },
-        env={},
-    )
-    tenant = Tenant(settings, http_transport=httpx.MockTransport(handler))
-    with tenant, pytest.raises(AmbiguousMatch, match="2 API clients are named 'twin'"):
+    with (
+        mock_tenant(handler) as tenant,
+        pytest.raises(AmbiguousMatch, match="2 API clients are named 'twin'"),
+    ):
         tenant.zidentity.find_client_by_name("twin")
 
 
