@@ -254,11 +254,14 @@ def render(
     lines += [
         "",
         f"List pages needed for everything: {pages} (clients 1,000 per page, SCIM {page_size:,} per page). "
-        "Ours = pages + token + at most 2 single GETs per kind before the burst is noticed"
         + (
-            "; the ZPA dialect lists groups without members, so each group's members cost one GET."
+            f"Ours = pages + token + one GET per group ({size.groups}) + at most 2 single GETs per other "
+            "kind. This is a ZPA limit, not a client one: ZPA lists groups without members and offers "
+            "no other bulk way to read them, so each group read costs one GET. Only groups a caller "
+            "asks about are read (a stack managing 20 of 500 groups pays 20 GETs); the group listing "
+            "pages are spent once, to find out that the server omits members."
             if dialect == "zpa"
-            else "."
+            else "Ours = pages + token + at most 2 single GETs per kind before the burst is noticed."
         ),
         "",
         f"## Reconcile a {size.big_group:,}-member group, {size.churn} leave and {size.churn} join",
