@@ -223,8 +223,10 @@ class ScimGroup(Resource, module="scim", name="Group"):
         adopt: pulumi.Input[bool] = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        if isinstance(members, list | tuple) and all(isinstance(m, str) for m in members):
-            members_input: Any = members_map(members)
+        if isinstance(members, str) or (
+            isinstance(members, list | tuple) and all(isinstance(m, str) for m in members)
+        ):
+            members_input: Any = members_map(members)  # a single string fails here, at the call site
         else:
             members_input = pulumi.Output.from_input(members).apply(members_map)
         props: dict[str, Any] = {

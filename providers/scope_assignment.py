@@ -193,9 +193,12 @@ class ScopeAssignment(Resource, module="zidentity", name="ScopeAssignment"):
         scopes: pulumi.Input[ScopesInput],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        # Literal values (a single string included, which fails here at the call site) are mapped now;
+        # an Output is mapped once it resolves.
+        literal = isinstance(scopes, Mapping | list | tuple | str)
         scopes_input = (
             scopes_map(scopes)  # type: ignore[arg-type]
-            if isinstance(scopes, Mapping | list | tuple)
+            if literal
             else pulumi.Output.from_input(scopes).apply(scopes_map)
         )
         props: dict[str, Any] = {"client_id": client_id, "scopes": scopes_input, "granted": None}

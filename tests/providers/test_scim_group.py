@@ -228,3 +228,8 @@ def test_destroy_deletes_the_group_but_not_its_members(
 
     assert scim_http.get(f"/Groups/{group_id}").status_code == 404
     assert scim_http.get(f"/Users/{people['p0@ex.com']}").status_code == 200
+
+
+def test_members_given_as_one_string_fail_where_the_group_is_declared() -> None:
+    with pytest.raises(TypeError, match="members must be a list of userNames, not a single string"):
+        ScimGroup("team", display_name="G", members="bob@example.com")  # type: ignore[arg-type]

@@ -239,3 +239,8 @@ def test_moving_the_assignment_to_another_client_replaces_it(engine: Engine, adm
     )
     assert first is not None and second is not None
     assert (scope_names(first), scope_names(second)) == ([], ["scim:read"])
+
+
+def test_scopes_given_as_one_string_fail_where_the_assignment_is_declared() -> None:
+    with pytest.raises(TypeError, match="scopes must be a map of scope name"):
+        ScopeAssignment("app-scopes", client_id="c1", scopes="scim:read")
