@@ -97,12 +97,12 @@ def _explain(error: ValidationError) -> Iterator[ModelError]:
     elif keyword == "type":
         expected = error.validator_value
         words = " or ".join(_TYPE_WORDS[t] for t in ([expected] if isinstance(expected, str) else expected))
-        yield ModelError(format_path(path), f"must be {words}, got {_describe(error.instance)}")
+        yield ModelError(format_path(path), f"must be {words}, got {_describe(error.instance, path)}")
     elif keyword == "enum":
         options = [str(o) for o in error.validator_value]
         yield ModelError(
             format_path(path),
-            f"must be one of {', '.join(options)}; got {_describe(error.instance)}"
+            f"must be one of {', '.join(options)}; got {_describe(error.instance, path)}"
             + _did_you_mean(str(error.instance), options),
         )
     elif keyword in ("minimum", "maximum"):
@@ -140,10 +140,20 @@ def _explain_alternatives(error: ValidationError, path: Path, custom: str | None
         for sub in matching[0]:
             yield from _explain(sub)
     else:
-        yield ModelError(format_path(path), custom or f"got {_describe(error.instance)}, which fits no form")
+        yield ModelError(
+            format_path(path), custom or f"got {_describe(error.instance, path)}, which fits no form"
+        )
 
 
-def _describe(value: Any) -> str:
+# A string under a key named like a credential may be one pasted into the wrong place (`secret:
+# <the client secret>`); errors describe it without echoing it.
+_SENSITIVE_ENDINGS = ("secret", "token", "password", "credentials")
+
+
+def _describe(value: Any, path: Path = ()) -> str:
+    key = path[-1] if path else None
+    if isinstance(value, str) and isinstance(key, str) and key.lower().endswith(_SENSITIVE_ENDINGS):
+        return "a string (not shown: it may be a secret)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

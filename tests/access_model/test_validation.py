@@ -112,3 +112,16 @@ def test_member_need_not_be_a_declared_user() -> None:
 def test_model_error_is_plain_data() -> None:
     error = ModelError('clients.reporting.scopes["scim:wrte"]', "unknown scope")
     assert str(error) == 'clients.reporting.scopes["scim:wrte"]: unknown scope'
+
+
+def test_a_credential_pasted_into_the_model_is_not_echoed() -> None:
+    """`secret:` holds the secret's policy; a user who pastes the secret itself there gets an error
+    that names the place without repeating the value (errors end up in CI logs)."""
+    pasted = "s3cr3t-V4lue-from-the-console"
+    errors = validate({"clients": {"svc": {"secret": pasted, "scopes": {}}}})
+    assert [(e.path, e.message) for e in errors] == [
+        ("clients.svc.secret", "must be a mapping, got a string (not shown: it may be a secret)")
+    ]
+    with pytest.raises(InvalidModelError) as raised:
+        parse({"clients": {"svc": {"secret": pasted}}})
+    assert pasted not in str(raised.value)
