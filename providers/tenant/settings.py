@@ -281,6 +281,12 @@ def _check_url(key: str, url: str, source: str, problems: list[str]) -> str | No
     if parts.scheme not in ("http", "https") or not parts.hostname:
         problems.append(f"{key} ({source}) is not an http(s) URL: {url!r}")
         return None
+    if parts.username is not None or parts.password is not None:
+        problems.append(
+            f"{key} ({source}) holds a user name or password; URLs are shown in errors and logs, so "
+            "credentials belong in clientSecret / scimToken, not in the URL"
+        )
+        return None
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
         problems.append(
             f"{key} ({source}) uses plain http to {parts.hostname}; credentials would travel unencrypted "

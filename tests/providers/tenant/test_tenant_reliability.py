@@ -5,6 +5,7 @@ spent stay within a stated bound.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -177,3 +178,16 @@ def test_scim_work_survives_faults_without_duplicates(emulator):
     assert sorted(final) == sorted(ids[3:16]) and len(final) == len(set(final))
     logical = 16 + 1 + 4  # user creates, group create, ceil(13 / 4) membership PATCHes
     assert requests <= logical * 3, requests  # observed about 1.7x
+
+
+def test_one_kept_alive_connection_serves_a_thread_of_sequential_requests(limited_emulator, caplog):
+    """Keep-alive: the token request and 20 reads on one thread open one TCP connection, not 21
+    (each new connection is a handshake, and on a real tenant a TLS one). Counted from httpcore's
+    own debug log of every connect it makes."""
+    caplog.set_level(logging.DEBUG, logger="httpcore.connection")
+    with tenant_for(limited_emulator) as tenant:
+        for _ in range(20):
+            tenant.zidentity.list_clients()
+        requests = tenant.request_count
+    connects = [r for r in caplog.records if r.getMessage().startswith("connect_tcp.started")]
+    assert requests == 21 and len(connects) == 1

@@ -143,6 +143,57 @@ def test_plain_http_is_refused_except_on_loopback():
     ).has_scim
 
 
+def test_a_url_carrying_credentials_is_refused_without_echoing_them():
+    with pytest.raises(ConfigurationError) as caught:
+        TenantSettings.resolve(
+            {"scimUrl": "https://idp:pa55-in-url@scim.example/v2", "scimToken": SCIM_TOKEN},
+            env={},
+        )
+    text = str(caught.value)
+    assert "scimUrl (stack config scope-manager:scimUrl) holds a user name or password" in text
+    assert "pa55-in-url" not in text
+
+
+def test_settings_name_the_setting_behind_each_endpoint_and_where_it_was_set():
+    settings = TenantSettings.resolve(
+        {
+            "clientId": "c",
+            "clientSecret": SECRET,
+            "scimUrl": "https://scim.example/v2",
+            "scimToken": SCIM_TOKEN,
+        },
+        env={
+            "SCOPE_MANAGER_TOKEN_URL": "https://id.example/oauth2/v1/token",
+            "SCOPE_MANAGER_API_URL": "https://api.example",
+        },
+    )
+    assert settings.endpoint_setting("https://id.example/oauth2/v1/token") == (
+        "tokenUrl (environment variable SCOPE_MANAGER_TOKEN_URL)"
+    )
+    assert settings.endpoint_setting("https://api.example/ziam/admin/api/v1/api-clients") == (
+        "apiUrl (environment variable SCOPE_MANAGER_API_URL)"
+    )
+    assert (
+        settings.endpoint_setting("https://scim.example/v2/Users")
+        == "scimUrl (stack config scope-manager:scimUrl)"
+    )
+    assert (
+        settings.endpoint_setting("https://api.example.evil/x") is None
+    )  # a prefix of the host is not a match
+    same = TenantSettings.resolve(
+        {
+            "clientId": "c",
+            "clientSecret": SECRET,
+            "scimUrl": "https://scim.example/v2",
+            "scimToken": SCIM_TOKEN,
+            "tokenUrl": "https://id.example/oauth2/v1/token",
+            "apiUrl": "https://api.example",
+        },
+        env={},
+    )
+    assert same == settings and hash(same) == hash(settings)  # where a value came from is not identity
+
+
 def test_a_scim_only_setup_is_valid_and_the_zidentity_client_explains_what_is_missing():
     settings = TenantSettings.resolve({"scimUrl": "https://scim.example/v2", "scimToken": SCIM_TOKEN}, env={})
     assert settings.has_scim and not settings.has_zidentity
