@@ -36,6 +36,28 @@ CONFIG_KEYS = (
 )
 """Stack config keys passed on to ``TenantSettings.resolve`` (without the namespace prefix)."""
 
+SECRET_CONFIG_KEYS = frozenset({"clientSecret", "scimToken"})
+"""Keys to set with ``pulumi config set --secret``."""
+
+CREDENTIALS_FILE_KEYS = {
+    "tokenUrl": "token_url",
+    "apiUrl": "api_url",
+    "clientId": "client_id",
+    "clientSecret": "client_secret",
+    "scimUrl": "scim_url",
+    "scimToken": "scim_token",
+}
+"""Stack config key -> the key of the emulator's ``credentials.json`` holding its value."""
+
+
+def config_from_credentials(credentials: Mapping[str, str]) -> dict[str, str]:
+    """The stack config (``scope-manager:<key>``) that points the providers at a ``credentials.json``.
+
+    One mapping for the tests, the benchmark and the end-to-end stack, so they all configure the
+    provider the way the docs tell users to.
+    """
+    return {f"{CONFIG_NAMESPACE}:{key}": credentials[field] for key, field in CREDENTIALS_FILE_KEYS.items()}
+
 
 def read_config(req: ConfigureRequest) -> dict[str, str | None]:
     """The provider's settings from the stack config sent through the engine's Configure call."""

@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
+from providers._base import CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, config_from_credentials
 from providers.tenant import writable_client_body
 from tests.support.emulator import RunningEmulator, run_emulator
 
@@ -69,15 +70,6 @@ pulumi.export("client_id", client.id)
 pulumi.export("secret_value", secret.value)
 '''
 
-PROVIDER_CONFIG = (
-    # (stack config key, credentials.json key, secret)
-    ("tokenUrl", "token_url", False),
-    ("apiUrl", "api_url", False),
-    ("clientId", "client_id", False),
-    ("clientSecret", "client_secret", True),
-    ("scimUrl", "scim_url", False),
-    ("scimToken", "scim_token", True),
-)
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 """The key Pulumi state uses to mark a secret value (``{SECRET_SIGNATURE: ..., "ciphertext": ...}``)."""
 
@@ -117,12 +109,12 @@ class Stack:
         self.env = hermetic_env(workdir)
         self.pulumi("login", f"file://{workdir / 'state'}")
         self.pulumi("stack", "init", "dev", "--secrets-provider", "passphrase")
-        for key, credential, secret in PROVIDER_CONFIG:
-            value = emulator.credentials[credential]
-            if secret:
-                self.pulumi("config", "set", "--secret", f"scope-manager:{key}", stdin=value)
+        secret_keys = {f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS}
+        for key, value in config_from_credentials(emulator.credentials).items():
+            if key in secret_keys:
+                self.pulumi("config", "set", "--secret", key, stdin=value)
             else:
-                self.pulumi("config", "set", f"scope-manager:{key}", value)
+                self.pulumi("config", "set", key, value)
         self.set(prefix=prefix, scopes="scim:read")
 
     def pulumi(self, *args: str, stdin: str | None = None) -> str:

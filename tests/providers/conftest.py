@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from providers._base import CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, config_from_credentials
 from tests.support.emulator import RunningEmulator, run_emulator
 from tests.support.engine_double import Engine, EngineError, ProviderProcess
 
@@ -24,20 +25,13 @@ CLIENT_SECRET = "pulumi-python:dynamic/zidentity:ClientSecret"
 SCIM_GROUP = "pulumi-python:dynamic/scim:Group"
 SCIM_USER = "pulumi-python:dynamic/scim:User"
 
-SECRET_CONFIG_KEYS = frozenset({"scope-manager:clientSecret", "scope-manager:scimToken"})
+SECRET_STACK_KEYS = frozenset(f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS)
 
 
 def stack_config(credentials: Mapping[str, str]) -> dict[str, str]:
-    """The stack config a user sets for the emulator (``pulumi config set [--secret] ...``)."""
-    return {
-        "scope-manager:tokenUrl": credentials["token_url"],
-        "scope-manager:apiUrl": credentials["api_url"],
-        "scope-manager:clientId": credentials["client_id"],
-        "scope-manager:clientSecret": credentials["client_secret"],
-        "scope-manager:scimUrl": credentials["scim_url"],
-        "scope-manager:scimToken": credentials["scim_token"],
-        "other-project:unrelated": "not for us",
-    }
+    """The stack config a user sets for the emulator (``pulumi config set [--secret] ...``), plus a key
+    of another namespace that the provider must ignore."""
+    return {**config_from_credentials(credentials), "other-project:unrelated": "not for us"}
 
 
 def start_plugin(emulator: RunningEmulator, **options: object) -> ProviderProcess:
@@ -45,7 +39,7 @@ def start_plugin(emulator: RunningEmulator, **options: object) -> ProviderProces
     plugin = ProviderProcess(
         REPO_ROOT,
         config=stack_config(emulator.credentials),
-        secret_keys=SECRET_CONFIG_KEYS,
+        secret_keys=SECRET_STACK_KEYS,
         **options,  # type: ignore[arg-type]
     )
     plugin.start()

@@ -25,6 +25,7 @@ from providers import (
     ScopeAssignment,
     ScopeAssignmentProvider,
 )
+from providers._base import config_from_credentials
 from tests.providers.conftest import API_CLIENT, CLIENT_SECRET, REPO_ROOT, start_plugin
 from tests.support.emulator import RunningEmulator
 from tests.support.engine_double import (
@@ -198,3 +199,24 @@ def test_secret_values_appear_nowhere_but_in_secret_outputs(
     for state in engine.state.values():
         exposed = set(plain_strings(state.outputs)) | set(plain_strings(state.inputs))
         assert not exposed & secrets, f"{state.urn} exposes a secret outside a secret wrapper"
+
+
+def test_stack_config_from_a_credentials_file_uses_the_documented_keys_and_no_control_token() -> None:
+    credentials = {
+        "token_url": "http://127.0.0.1:1/oauth2/v1/token",
+        "api_url": "http://127.0.0.1:1",
+        "client_id": "admin-id",
+        "client_secret": "admin-secret",
+        "scim_url": "http://127.0.0.1:1/scim/1/7/v2",
+        "scim_token": "idp-token",
+        "control_token": "emulator-control",
+    }
+
+    assert config_from_credentials(credentials) == {
+        "scope-manager:tokenUrl": "http://127.0.0.1:1/oauth2/v1/token",
+        "scope-manager:apiUrl": "http://127.0.0.1:1",
+        "scope-manager:clientId": "admin-id",
+        "scope-manager:clientSecret": "admin-secret",
+        "scope-manager:scimUrl": "http://127.0.0.1:1/scim/1/7/v2",
+        "scope-manager:scimToken": "idp-token",
+    }
