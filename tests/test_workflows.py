@@ -28,7 +28,7 @@ PREVIEW = WORKFLOWS / "preview.yml"
 DRIFT = WORKFLOWS / "drift.yml"
 
 # Shell plumbing a step may use around the project's commands.
-_SHELL_WORDS = {"echo", "cat", "set", "exit", "[", "printf"}
+_SHELL_WORDS = {"echo", "cat", "head", "set", "exit", "[", "printf"}
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "{", "}", "!"}
 _SEPARATORS = {";", "&&", "||", "|", "(", ")", "&"}
 _REDIRECTIONS = {">", ">>", "<", ">&", "2"}
@@ -323,3 +323,53 @@ def test_artifact_names_hold_no_slash_for_a_pulumi_cloud_stack(path, tmp_path):
     name, _, value = line.partition("=")
     assert name == "artifact"
     assert value.endswith("-acme-scope-manager-dev") and "/" not in value
+
+
+def run_step(script: str, workdir: Path, stack: str) -> dict[str, str]:
+    """Run one `run:` script the way the runner does (bash -e) in `workdir`, whose `.venv` is this
+    interpreter's virtualenv and whose scopectl is this checkout's; return what it wrote to
+    GITHUB_OUTPUT."""
+    (workdir / ".venv").symlink_to(Path(sys.executable).parents[1], target_is_directory=True)
+    output, summary = workdir / "github_output", workdir / "step_summary"
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "STACK": stack,
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    subprocess.run(["bash", "-e", "-c", script], cwd=workdir, env=env, check=True, timeout=120)
+    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+def validate_step() -> str:
+    [step] = [s for s in steps(load(PREVIEW)) if s.get("id") == "validate"]
+    return step["run"]
+
+
+def test_an_invalid_model_becomes_the_pr_comment_and_stops_the_preview(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    model = {"clients": {"sync": {"name": "sync", "owner": "a@example.com", "purpose": "reportin"}}}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": {"scope-manager:access": model}}))
+
+    outputs = run_step(validate_step(), tmp_path, "dev")
+
+    assert outputs == {"exit_code": "1"}
+    comment = (tmp_path / "report.md").read_text()
+    assert "**The access model is invalid**" in comment and "stack `dev`" in comment
+    assert "clients.sync.purpose" in comment  # the exact place, as scopectl validate names it
+    assert (tmp_path / "step_summary").read_text() == comment
+    jobs = load(PREVIEW)["jobs"]["preview"]["steps"]
+    [preview] = [s for s in jobs if s.get("id") == "preview"]
+    assert preview["if"] == "steps.validate.outputs.exit_code == '0'"
+
+
+def test_a_valid_model_leaves_no_comment_for_the_validate_step(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text((ROOT / "Pulumi.dev.yaml").read_text())
+
+    outputs = run_step(validate_step(), tmp_path, "acme/scope-manager/dev")
+
+    assert outputs == {"exit_code": "0"}
+    assert not (tmp_path / "report.md").exists()
+    assert "valid" in (tmp_path / "validate.log").read_text()
