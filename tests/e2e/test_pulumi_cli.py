@@ -16,8 +16,11 @@ How the CLI is driven, and why:
   passes runtime options to the dynamic provider plugin as ``PULUMI_RUNTIME_VIRTUALENV``, so the
   ``pulumi-resource-pulumi-python`` shim runs ``python -m pulumi.dynamic`` from that venv too;
   ``PYTHONPATH`` (inherited by the program and the plugin) makes ``providers`` importable in both.
-- Secret config values go to ``pulumi config set --secret KEY`` on stdin, not on the command line: they
-  stay out of the process list, and a value starting with ``-`` cannot be taken for a flag.
+- Provider config values go to ``pulumi config set [--secret] KEY`` on stdin, not on the command line:
+  secrets stay out of the process list, and a value starting with ``-`` cannot be taken for a flag.
+- The assertions on ``preview --json`` rely on the engine turning a provider's DIFF_UNKNOWN into a
+  detailed diff keyed by property path (``scopes["scim:write"]``), as Pulumi 3.x engines of the last
+  years do (``diffResource`` in the step generator).
 - ``--non-interactive`` on every command; ``--yes --skip-preview`` on up, refresh and destroy.
 """
 
@@ -111,10 +114,8 @@ class Stack:
         self.pulumi("stack", "init", "dev", "--secrets-provider", "passphrase")
         secret_keys = {f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS}
         for key, value in config_from_credentials(emulator.credentials).items():
-            if key in secret_keys:
-                self.pulumi("config", "set", "--secret", key, stdin=value)
-            else:
-                self.pulumi("config", "set", key, value)
+            secret_flag = ["--secret"] if key in secret_keys else []
+            self.pulumi("config", "set", *secret_flag, key, stdin=value)
         self.set(prefix=prefix, scopes="scim:read")
 
     def pulumi(self, *args: str, stdin: str | None = None) -> str:
