@@ -9,6 +9,7 @@ argument parser, and every secret and variable a workflow reads is documented in
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shlex
@@ -21,6 +22,7 @@ import pytest
 import yaml
 
 from scopectl.__main__ import build_parser
+from tests.scopectl import previews as pv  # the preview shape the report tests build from
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -325,7 +327,7 @@ def test_artifact_names_hold_no_slash_for_a_pulumi_cloud_stack(path, tmp_path):
     assert value.endswith("-acme-scope-manager-dev") and "/" not in value
 
 
-def run_step(script: str, workdir: Path, stack: str) -> dict[str, str]:
+def run_step(script: str, workdir: Path, stack: str, **extra_env: str) -> dict[str, str]:
     """Run one `run:` script the way the runner does (bash -e) in `workdir`, whose `.venv` is this
     interpreter's virtualenv and whose scopectl is this checkout's; return what it wrote to
     GITHUB_OUTPUT."""
@@ -337,14 +339,19 @@ def run_step(script: str, workdir: Path, stack: str) -> dict[str, str]:
         "STACK": stack,
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
+        **extra_env,
     }
     subprocess.run(["bash", "-e", "-c", script], cwd=workdir, env=env, check=True, timeout=120)
-    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+
+
+def step_script(path: Path, step_id: str) -> str:
+    [step] = [s for s in steps(load(path)) if s.get("id") == step_id]
+    return step["run"]
 
 
 def validate_step() -> str:
-    [step] = [s for s in steps(load(PREVIEW)) if s.get("id") == "validate"]
-    return step["run"]
+    return step_script(PREVIEW, "validate")
 
 
 def test_an_invalid_model_becomes_the_pr_comment_and_stops_the_preview(tmp_path):
@@ -373,3 +380,52 @@ def test_a_valid_model_leaves_no_comment_for_the_validate_step(tmp_path):
     assert outputs == {"exit_code": "0"}
     assert not (tmp_path / "report.md").exists()
     assert "valid" in (tmp_path / "validate.log").read_text()
+
+
+def test_report_step_posts_the_review_and_says_when_the_preview_failed(tmp_path):
+    steps_ = [pv.step("create", pv.API_CLIENT, "sync", new=pv.client_state("sync"))]
+    (tmp_path / "preview.json").write_text(json.dumps(pv.digest(steps_)))
+
+    outputs = run_step(step_script(PREVIEW, "report"), tmp_path, "dev", PREVIEW_EXIT="255")
+
+    assert outputs == {"exit_code": "2"}
+    comment = (tmp_path / "report.md").read_text()
+    assert comment.startswith("### Scope Manager review — stack `dev`")
+    assert "`sync`" in comment
+    assert "**pulumi preview failed** (exit 255)" in comment
+    assert json.loads((tmp_path / "report.json").read_text())["has_changes"] is True
+
+
+def test_report_step_comments_even_when_the_preview_wrote_nothing(tmp_path):
+    (tmp_path / "preview.json").write_text("")  # pulumi failed before printing its digest
+
+    outputs = run_step(step_script(PREVIEW, "report"), tmp_path, "dev", PREVIEW_EXIT="255")
+
+    assert outputs == {"exit_code": "1"}
+    comment = (tmp_path / "report.md").read_text()
+    assert "The preview produced no report; see the job log." in comment
+    assert "**pulumi preview failed** (exit 255)" in comment
+
+
+@pytest.mark.parametrize(
+    ("refresh", "refresh_report", "audit", "fails", "says"),
+    [
+        ("0", "0", "0", False, ""),
+        ("0", "2", "0", True, "refresh found drift"),
+        ("0", "0", "2", True, "scopectl audit found drift"),
+        ("255", "1", "0", True, "pulumi refresh --preview-only failed"),
+        ("0", "0", "1", True, "scopectl audit failed"),
+    ],
+)
+def test_drift_job_fails_exactly_on_drift_or_error(tmp_path, refresh, refresh_report, audit, fails, says):
+    [step] = [s for s in steps(load(DRIFT)) if s.get("name", "").startswith("Fail on drift")]
+    env = {"REFRESH_EXIT": refresh, "REFRESH_REPORT_EXIT": refresh_report, "AUDIT_EXIT": audit}
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (result.returncode != 0) is fails, result.stdout
+    assert says in result.stdout
