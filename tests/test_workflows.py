@@ -429,3 +429,43 @@ def test_drift_job_fails_exactly_on_drift_or_error(tmp_path, refresh, refresh_re
     )
     assert (result.returncode != 0) is fails, result.stdout
     assert says in result.stdout
+
+
+def fake_pulumi(bin_dir: Path, digest: dict) -> Path:
+    """A stand-in for the Pulumi CLI, which cannot be installed here: `--json` prints `digest`, `--diff`
+    prints a human diff; every call is logged so the test can see what the step ran."""
+    bin_dir.mkdir()
+    (bin_dir / "digest.json").write_text(json.dumps(digest))
+    script = bin_dir / "pulumi"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "$*" >> "{bin_dir}/calls"\n'
+        'case " $* " in\n'
+        f'  *" --json "*) cat "{bin_dir}/digest.json" ;;\n'
+        '  *" --diff "*) echo "~ scope-manager:scim:Group contractors: members changed" ;;\n'
+        "esac\n"
+    )
+    script.chmod(0o755)
+    return bin_dir
+
+
+@pytest.mark.parametrize(("summary", "diff_saved"), [({"update": 1, "same": 1}, True), ({"same": 2}, False)])
+def test_drift_refresh_step_reports_and_saves_the_diff_only_on_drift(tmp_path, summary, diff_saved):
+    group = pv.group_state("contractors", ["ann@example.com"])
+    digest = {
+        **pv.digest([pv.step("refresh", pv.SCIM_GROUP, "contractors", group, group)]),
+        "changeSummary": summary,
+    }
+    bin_dir = fake_pulumi(tmp_path / "bin", digest)
+    work = tmp_path / "work"
+    work.mkdir()
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+    outputs = run_step(step_script(DRIFT, "refresh"), work, "dev", PATH=path)
+
+    assert outputs == {"exit_code": "0", "report_exit": "2" if diff_saved else "0"}
+    assert (work / "refresh-report.md").read_text().startswith("### Drift in declared objects")
+    assert (work / "refresh-diff.log").exists() is diff_saved
+    calls = (bin_dir / "calls").read_text().splitlines()
+    assert all("--preview-only" in call for call in calls)  # never a refresh that writes state
+    assert len(calls) == (2 if diff_saved else 1)
