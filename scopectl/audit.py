@@ -50,6 +50,13 @@ _KIND_LABEL = {
 }
 
 
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; expected YYYY-MM-DD") from None
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "audit",
@@ -73,7 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--as-of",
-        type=dt.date.fromisoformat,
+        type=_day,
         metavar="YYYY-MM-DD",
         help="judge grant and secret expiry as of this day (default: today, UTC)",
     )

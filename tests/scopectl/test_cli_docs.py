@@ -51,3 +51,30 @@ def test_docs_cover_every_command_and_option(command):
         if option.startswith("--") and option != "--help" and f"`{option}" not in DOCS
     ]
     assert missing == [], f"docs/scopectl.md does not explain {command} {missing}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["audit", "--stack", "dev", "--as-of", "2026-13-01"],
+            "--as-of: '2026-13-01' is not a day; expected YYYY-MM-DD",
+        ),
+        (["audit", "--stack", "dev", "--expiring-days", "-3"], "--expiring-days must be 0 or more"),
+        (["report", "preview.json", "--max-chars", "10"], "--max-chars must be at least 2000"),
+        (["validate", "--stack", "no-such-stack"], "--stack no-such-stack: no Pulumi.no-such-stack.yaml"),
+    ],
+)
+def test_bad_option_values_exit_one_naming_the_option(argv, message, capsys, monkeypatch, tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    monkeypatch.chdir(tmp_path)
+
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    err = capsys.readouterr().err
+
+    assert code == 1  # never 2, which means "changes" or "drift" to a CI job
+    assert message in err
