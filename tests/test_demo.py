@@ -324,6 +324,33 @@ def test_demo_configures_secrets_in_an_untracked_file_and_leaves_pulumi_dev_yaml
     assert reporting["description"].startswith("Hourly access report")
 
 
+def test_demo_carries_over_the_salt_an_older_demo_wrote_into_pulumi_dev_yaml(
+    demo_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Older demos put the stack's salt into the tracked file; a stack made then keeps working."""
+    project = _copy_of_project(tmp_path / "project")
+    log = tmp_path / "pulumi-calls.jsonl"
+    env = {
+        **demo_env,
+        "PATH": f"{_stand_in_pulumi(tmp_path / 'bin').parent}{os.pathsep}{demo_env['PATH']}",
+        "FAKE_PULUMI_LOG": str(log),
+    }
+    record = project / ".pulumi-state" / ".pulumi" / "stacks" / "scope-manager" / "dev.json"
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"salt": "v1:older-demo"}))
+    tracked = project / "Pulumi.dev.yaml"
+    tracked.write_text("encryptionsalt: v1:older-demo\n" + tracked.read_text())
+    dirty = tracked.read_bytes()
+
+    result = _run_demo(env, cwd=project, script=project / "scripts" / "demo")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not [c for c in _calls(log) if c["argv"][:2] == ["stack", "init"]]
+    stack_config = yaml.safe_load((project / ".pulumi-state" / "Pulumi.dev.yaml").read_text())
+    assert stack_config["encryptionsalt"] == "v1:older-demo"
+    assert tracked.read_bytes() == dirty  # the demo leaves restoring it to the user (docs say how)
+
+
 @pytest.mark.e2e
 @pytest.mark.skipif(
     shutil.which("pulumi") is None, reason="needs the Pulumi CLI on PATH (cannot be installed here)"
