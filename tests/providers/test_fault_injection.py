@@ -110,3 +110,46 @@ def test_an_up_through_faults_and_429s_converges_to_exactly_the_declared_state(
             group_id = engine.resource(SCIM_GROUP, display_name.lower()).id
             live = scim.get(f"/Groups/{group_id}").json().get("members") or []
             assert sorted(member["value"] for member in live) == sorted(ids[name] for name in members)
+
+
+def test_a_destroy_through_faults_and_429s_leaves_nothing_behind(flaky_tenant: RunningEmulator) -> None:
+    plugin = start_plugin(flaky_tenant)
+    try:
+        engine = Engine(plugin, parallel=4)
+        engine.run(model)
+        flaky_tenant.set_faults(
+            seed=12,
+            error_rate=0.15,
+            drop_rate=0.05,
+            commit_then_drop_rate=0.2,
+            error_statuses=[502, 503, 504],
+        )
+        flaky_tenant.set_ratelimit(rps=40, burst=8, style="ziam")
+        flaky_tenant.reset_stats()
+
+        deleted = engine.destroy()
+
+        flaky_tenant.set_faults()
+        flaky_tenant.set_ratelimit()
+        stats = flaky_tenant.stats()
+    finally:
+        plugin.stop()
+
+    # Without faults: per client a secret DELETE, a scope-set PUT and a client DELETE; a PATCH per user
+    # (deactivation) and a DELETE per group. Faults that hit writes cost retries on top.
+    assert sum(writes(stats).values()) > 3 * len(CLIENTS) + len(USERS) + len(GROUPS)
+    assert len(deleted) == 3 * len(CLIENTS) + len(USERS) + len(GROUPS)
+    assert engine.state == {}
+    credentials = flaky_tenant.credentials
+    with flaky_tenant.admin_http() as admin:
+        admin.base_url = credentials["api_url"] + "/ziam/admin/api/v1"
+        assert [
+            c["name"] for c in listed(admin, "/api-clients", "limit") if c["name"].endswith("-client")
+        ] == []
+    with httpx.Client(
+        base_url=credentials["scim_url"], headers={"Authorization": f"Bearer {credentials['scim_token']}"}
+    ) as scim:
+        assert listed(scim, "/Groups", "count") == []
+        users = listed(scim, "/Users", "count")
+        assert sorted(user["userName"] for user in users) == sorted(USERS), "destroy deactivates users"
+        assert [user["userName"] for user in users if user["active"]] == []
