@@ -1,8 +1,8 @@
 """The ZIdentity admin API under ``/ziam/admin/api/v1``: API clients, their secrets, resource servers.
 
 Handlers validate input, call the store and render the wire format; authorization happens once, in
-``AdminApi.__call__``, from each route's declared access ("read" needs ``ziam:read`` or ``ziam:admin``,
-"write" needs ``ziam:admin``), so no handler can forget it.
+``RoutedApi.__call__`` (``AdminApi.authorize``), from each route's declared access ("read" needs
+``ziam:read`` or ``ziam:admin``, "write" needs ``ziam:admin``), so no handler can forget it.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from emulator.http import (
     empty_response,
     json_response,
     not_found,
+    unauthorized,
 )
 from emulator.principal import PRINCIPAL_KEY
-from emulator.routing import ADMIN_PREFIX, Route, match
+from emulator.routing import ADMIN_PREFIX, Route, RoutedApi
 from emulator.store import (
     ClientRow,
     DuplicateNameError,
@@ -46,6 +47,7 @@ MIN_SECRET_DAYS, MAX_SECRET_DAYS = 30, 365
 SECRET_WINDOW_SLACK = 3600
 MASKED_VALUE = "****"
 
+REALM = "zidentity"
 READ_SCOPES = ("ziam:read", "ziam:admin")
 WRITE_SCOPES = ("ziam:admin",)
 
@@ -95,7 +97,7 @@ def _envelope(request: Request, records: list, total: int, offset: int, limit: i
     return envelope
 
 
-class AdminApi:
+class AdminApi(RoutedApi):
     def __init__(
         self,
         store: TenantStore,
@@ -123,33 +125,14 @@ class AdminApi:
             Route("GET", f"{p}/resource-servers/{{id}}", self.get_resource_server, "read"),
         ]
 
-    # -- dispatch and authorization -----------------------------------------------------------
-    def __call__(self, request: Request) -> Response:
-        try:
-            return self._dispatch(request)
-        except HttpError as exc:
-            return exc.response()
-
-    def _dispatch(self, request: Request) -> Response:
-        found = match(self.routes, request.method, request.path)
-        if found.route is None:
-            if found.allowed_methods:
-                allowed = ", ".join(sorted(set(found.allowed_methods)))
-                raise HttpError(
-                    405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here", [("Allow", allowed)]
-                )
-            raise not_found(f"no such endpoint: {request.path}")
-        self._authorize(request, found.route.access)
-        return found.route.handler(request, **found.params)
-
-    def _authorize(self, request: Request, access: str) -> None:
-        challenge = [("WWW-Authenticate", 'Bearer realm="zidentity"')]
+    # -- authorization ----------------------------------------------------------------------------
+    def authorize(self, request: Request, access: str) -> None:
         token = bearer_token(request)
         if token is None:
-            raise HttpError(401, "UNAUTHORIZED", "missing bearer access token", challenge)
+            raise unauthorized("missing bearer access token", REALM)
         principal = self._tokens.resolve(token)
         if principal is None:
-            raise HttpError(401, "UNAUTHORIZED", "invalid, expired or revoked access token", challenge)
+            raise unauthorized("invalid, expired or revoked access token", REALM)
         request.environ[PRINCIPAL_KEY] = principal
         needed = READ_SCOPES if access == "read" else WRITE_SCOPES
         if not principal.has_any(*needed):

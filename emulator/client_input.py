@@ -48,6 +48,26 @@ def _expect(value: Any, kind: type | tuple[type, ...], place: str, described: st
     return value
 
 
+def _object(value: Any, allowed: set[str], place: str) -> dict:
+    """``value`` checked to be a JSON object holding only ``allowed`` fields."""
+    _expect(value, dict, place, "an object")
+    _check_known(value, allowed, place)
+    return value
+
+
+def _required(obj: dict, key: str, kind: type, place: str, described: str, why: str = "") -> Any:
+    """``obj[key]`` checked to be ``kind``; ``why`` says what the missing field is for."""
+    if key not in obj:
+        raise bad_request(f"{place}: required field is missing{why}")
+    return _expect(obj[key], kind, place, described)
+
+
+def _optional(obj: dict, key: str, kind: type, place: str, described: str) -> None:
+    """Check ``obj[key]`` is ``kind`` when present (fields read back by GET that a PUT may echo)."""
+    if key in obj:
+        _expect(obj[key], kind, place, described)
+
+
 def _string(obj: dict, key: str, place: str, *, required: bool, default: str = "", max_length: int) -> str:
     if key not in obj:
         if required:
@@ -61,11 +81,8 @@ def _string(obj: dict, key: str, place: str, *, required: bool, default: str = "
 
 def _authentication(value: Any) -> dict:
     place = "clientAuthentication"
-    _expect(value, dict, place, "an object")
-    _check_known(value, _AUTH_FIELDS, place)
-    if "authType" not in value:
-        raise bad_request(f"{place}.authType: required field is missing")
-    auth_type = _expect(value["authType"], str, f"{place}.authType", "a string")
+    _object(value, _AUTH_FIELDS, place)
+    auth_type = _required(value, "authType", str, f"{place}.authType", "a string")
     if auth_type not in AUTH_TYPES:
         raise bad_request(f"{place}.authType: must be one of {', '.join(AUTH_TYPES)}, got {auth_type!r}")
     result: dict[str, Any] = {"authType": auth_type}
@@ -81,13 +98,13 @@ def _authentication(value: Any) -> dict:
         cleaned = []
         for index, item in enumerate(items):
             item_place = f"{place}.{list_key}[{index}]"
-            _expect(item, dict, item_place, "an object")
-            _check_known(item, set(item_fields), item_place)
-            for field in item_fields:
-                if field not in item:
-                    raise bad_request(f"{item_place}.{field}: required field is missing")
-                _expect(item[field], str, f"{item_place}.{field}", "a string")
-            cleaned.append({field: item[field] for field in item_fields})
+            _object(item, set(item_fields), item_place)
+            cleaned.append(
+                {
+                    field: _required(item, field, str, f"{item_place}.{field}", "a string")
+                    for field in item_fields
+                }
+            )
         result[list_key] = cleaned
     if auth_type == "JWKS" and not result.get("clientJWKsUrl"):
         raise bad_request(f"{place}.clientJWKsUrl: required when authType is JWKS")
@@ -102,32 +119,23 @@ def _scope_ids(value: Any, scopes_by_id: Mapping[str, ScopeRow]) -> tuple[str, .
     server_ids = {scope.resource_server_id for scope in scopes_by_id.values()}
     for index, resource in enumerate(value):
         place = f"clientResources[{index}]"
-        _expect(resource, dict, place, "an object")
-        _check_known(resource, _RESOURCE_FIELDS, place)
-        if "id" not in resource:
-            raise bad_request(f"{place}.id: required field is missing (the resource server id)")
-        server_id = _expect(resource["id"], str, f"{place}.id", "a string")
+        _object(resource, _RESOURCE_FIELDS, place)
+        server_id = _required(resource, "id", str, f"{place}.id", "a string", " (the resource server id)")
         if server_id not in server_ids:
             raise bad_request(f"{place}.id: no resource server with id {server_id!r}")
-        if "name" in resource:
-            _expect(resource["name"], str, f"{place}.name", "a string")
-        if "defaultApi" in resource:
-            _expect(resource["defaultApi"], bool, f"{place}.defaultApi", "a boolean")
+        _optional(resource, "name", str, f"{place}.name", "a string")
+        _optional(resource, "defaultApi", bool, f"{place}.defaultApi", "a boolean")
         selected = _expect(resource.get("selectedScopes", []), list, f"{place}.selectedScopes", "an array")
         for scope_index, scope in enumerate(selected):
             scope_place = f"{place}.selectedScopes[{scope_index}]"
-            _expect(scope, dict, scope_place, "an object")
-            _check_known(scope, _SCOPE_FIELDS, scope_place)
-            if "id" not in scope:
-                raise bad_request(f"{scope_place}.id: required field is missing")
-            scope_id = _expect(scope["id"], str, f"{scope_place}.id", "a string")
+            _object(scope, _SCOPE_FIELDS, scope_place)
+            scope_id = _required(scope, "id", str, f"{scope_place}.id", "a string")
             known = scopes_by_id.get(scope_id)
             if known is None:
                 raise bad_request(f"{scope_place}.id: no scope with id {scope_id!r} in the catalog")
             if known.resource_server_id != server_id:
                 raise bad_request(f"{scope_place}.id: scope {scope_id!r} belongs to another resource server")
-            if "name" in scope:
-                _expect(scope["name"], str, f"{scope_place}.name", "a string")
+            _optional(scope, "name", str, f"{scope_place}.name", "a string")
             if scope_id not in chosen:
                 chosen.append(scope_id)
     return tuple(chosen)
@@ -150,9 +158,7 @@ def parse_client_body(
         body, "description", "description", required=False, max_length=MAX_DESCRIPTION_LENGTH
     )
     status = _expect(body.get("status", True), bool, "status", "a boolean")
-    if "accessTokenLifeTime" not in body:
-        raise bad_request("accessTokenLifeTime: required field is missing")
-    lifetime = _expect(body["accessTokenLifeTime"], int, "accessTokenLifeTime", "an integer (seconds)")
+    lifetime = _required(body, "accessTokenLifeTime", int, "accessTokenLifeTime", "an integer (seconds)")
     if not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
         raise bad_request(f"accessTokenLifeTime: must be between {MIN_LIFETIME} and {MAX_LIFETIME} seconds")
     authentication = _authentication(body.get("clientAuthentication", {"authType": "SECRET"}))

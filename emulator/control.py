@@ -9,17 +9,29 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from typing import TypeVar
 
 from emulator.accounting import RequestCounter
 from emulator.faults import FaultInjector, FaultSpec
-from emulator.http import HttpError, Request, Response, bearer_token, json_response, not_found
+from emulator.http import (
+    HttpError,
+    Request,
+    Response,
+    bearer_token,
+    json_response,
+    unauthorized,
+)
 from emulator.ratelimit import RateLimiter, RateLimitSpec
+from emulator.routing import Route, RoutedApi
 
 CONTROL_PREFIX = "/_emulator"
 MAX_CONTROL_BODY = 64 * 1024
+SpecT = TypeVar("SpecT")
 
 
-class ControlApi:
+class ControlApi(RoutedApi):
+    what = "control endpoint"
+
     def __init__(
         self, control_token: str, counter: RequestCounter, limiter: RateLimiter, faults: FaultInjector
     ) -> None:
@@ -27,49 +39,27 @@ class ControlApi:
         self._counter = counter
         self._limiter = limiter
         self._faults = faults
-        self._routes: dict[tuple[str, str], Callable[[Request], Response]] = {
-            ("GET", "/stats"): self._stats,
-            ("POST", "/stats/reset"): self._reset_stats,
-            ("GET", "/faults"): self._get_faults,
-            ("PUT", "/faults"): self._put_faults,
-            ("GET", "/ratelimit"): self._get_ratelimit,
-            ("PUT", "/ratelimit"): self._put_ratelimit,
-        }
+        p = CONTROL_PREFIX
+        # access "open" needs no token (health is what a script polls before it has credentials).
+        self.routes = [
+            Route("GET", f"{p}/health", self._health, "open"),
+            Route("GET", f"{p}/stats", self._stats, "control"),
+            Route("POST", f"{p}/stats/reset", self._reset_stats, "control"),
+            Route("GET", f"{p}/faults", self._get_faults, "control"),
+            Route("PUT", f"{p}/faults", self._put_faults, "control"),
+            Route("GET", f"{p}/ratelimit", self._get_ratelimit, "control"),
+            Route("PUT", f"{p}/ratelimit", self._put_ratelimit, "control"),
+        ]
 
-    def __call__(self, request: Request) -> Response:
-        try:
-            return self._dispatch(request)
-        except HttpError as exc:
-            return exc.response()
-
-    def _dispatch(self, request: Request) -> Response:
-        sub_path = request.path[len(CONTROL_PREFIX) :]
-        if sub_path == "/health":
-            if request.method != "GET":
-                raise HttpError(
-                    405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here", [("Allow", "GET")]
-                )
-            return json_response(200, {"ok": True})
-        handler = self._routes.get((request.method, sub_path))
-        if handler is None:
-            allowed = sorted(method for method, path in self._routes if path == sub_path)
-            if allowed:
-                raise HttpError(
-                    405,
-                    "METHOD_NOT_ALLOWED",
-                    f"{request.method} is not allowed here",
-                    [("Allow", ", ".join(allowed))],
-                )
-            raise not_found(f"no such control endpoint: {request.path}")
+    def authorize(self, request: Request, access: str) -> None:
+        if access == "open":
+            return
         token = bearer_token(request)
         if token is None or not hmac.compare_digest(token.encode(), self._control_token.encode()):
-            raise HttpError(
-                401,
-                "UNAUTHORIZED",
-                "the control API needs the emulator's control_token",
-                [("WWW-Authenticate", 'Bearer realm="emulator-control"')],
-            )
-        return handler(request)
+            raise unauthorized("the control API needs the emulator's control_token", "emulator-control")
+
+    def _health(self, request: Request) -> Response:
+        return json_response(200, {"ok": True})
 
     def _stats(self, request: Request) -> Response:
         return json_response(200, self._counter.snapshot())
@@ -79,25 +69,30 @@ class ControlApi:
         return json_response(200, self._counter.snapshot())
 
     def _get_faults(self, request: Request) -> Response:
-        spec = self._faults.spec
-        return json_response(200, spec.as_json() if spec else {})
+        return _spec_response(self._faults.spec)
 
     def _put_faults(self, request: Request) -> Response:
-        try:
-            spec = FaultSpec.from_json(request.json_object(MAX_CONTROL_BODY))
-        except ValueError as exc:
-            raise HttpError(400, "INVALID_INPUT", str(exc)) from None
+        spec = _parse_spec(FaultSpec.from_json, request)
         self._faults.configure(spec)
-        return json_response(200, spec.as_json() if spec else {})
+        return _spec_response(spec)
 
     def _get_ratelimit(self, request: Request) -> Response:
-        spec = self._limiter.spec
-        return json_response(200, spec.as_json() if spec else {})
+        return _spec_response(self._limiter.spec)
 
     def _put_ratelimit(self, request: Request) -> Response:
-        try:
-            spec = RateLimitSpec.from_json(request.json_object(MAX_CONTROL_BODY))
-        except ValueError as exc:
-            raise HttpError(400, "INVALID_INPUT", str(exc)) from None
+        spec = _parse_spec(RateLimitSpec.from_json, request)
         self._limiter.configure(spec)
-        return json_response(200, spec.as_json() if spec else {})
+        return _spec_response(spec)
+
+
+def _parse_spec(parse: Callable[[dict], SpecT], request: Request) -> SpecT:
+    """A switch's JSON body parsed by its spec class; its ``ValueError`` (naming the field) becomes 400."""
+    try:
+        return parse(request.json_object(MAX_CONTROL_BODY))
+    except ValueError as exc:
+        raise HttpError(400, "INVALID_INPUT", str(exc)) from None
+
+
+def _spec_response(spec: FaultSpec | RateLimitSpec | None) -> Response:
+    """The switch's current setting; ``{}`` means off."""
+    return json_response(200, spec.as_json() if spec else {})

@@ -79,6 +79,21 @@ def not_found(message: str) -> HttpError:
     return HttpError(404, "NOT_FOUND", message)
 
 
+def unauthorized(message: str, realm: str) -> HttpError:
+    """401 with the ``WWW-Authenticate: Bearer`` challenge RFC 6750 asks for."""
+    return HttpError(401, "UNAUTHORIZED", message, [("WWW-Authenticate", f'Bearer realm="{realm}"')])
+
+
+def method_not_allowed(method: str, allowed: Iterable[str]) -> HttpError:
+    """405 with the ``Allow`` header RFC 9110 requires, listing the methods the path does serve."""
+    return HttpError(
+        405,
+        "METHOD_NOT_ALLOWED",
+        f"{method} is not allowed here",
+        [("Allow", ", ".join(sorted(set(allowed))))],
+    )
+
+
 class Request:
     """Read-only view of a WSGI environ with bounded body reading."""
 

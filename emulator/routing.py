@@ -1,6 +1,6 @@
 """Route templates: matching request paths, and naming routes for request accounting.
 
-One table of ``METHOD /path/{param}`` templates serves two jobs: dispatching the admin API and
+One table of ``METHOD /path/{param}`` templates serves two jobs: dispatching the admin and control APIs and
 labelling every request (including SCIM and token requests) for ``GET /_emulator/stats``, so counts
 are keyed the way tests and benchmarks think about the API rather than by raw URLs.
 """
@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from emulator.http import HttpError, Request, Response, method_not_allowed, not_found
 
 ADMIN_PREFIX = "/ziam/admin/api/v1"
 TOKEN_PATH = "/oauth2/v1/token"
@@ -23,7 +25,7 @@ class Route:
     method: str
     template: str
     handler: Callable[..., Any]
-    access: str  # "read" or "write": which scopes the admin API demands
+    access: str  # admin API: "read" or "write" (which scopes it demands); control API: "open" or "control"
 
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
@@ -57,6 +59,34 @@ def match(routes: list[Route], method: str, path: str) -> Match:
             return Match(route, found.groupdict(), ())
         allowed.append(route.method)
     return Match(None, {}, tuple(allowed))
+
+
+class RoutedApi:
+    """An API served from a table of routes: unknown path → 404, known path with another method →
+    405 with ``Allow``, then ``authorize`` for the route's declared access, then its handler.
+
+    Authorization hangs off the table rather than the handlers, so no handler can forget it.
+    """
+
+    routes: list[Route]
+    what: str = "endpoint"
+    """How a 404 names what is missing (``no such endpoint: /path``)."""
+
+    def __call__(self, request: Request) -> Response:
+        try:
+            found = match(self.routes, request.method, request.path)
+            if found.route is None:
+                if found.allowed_methods:
+                    raise method_not_allowed(request.method, found.allowed_methods)
+                raise not_found(f"no such {self.what}: {request.path}")
+            self.authorize(request, found.route.access)
+            return found.route.handler(request, **found.params)
+        except HttpError as exc:
+            return exc.response()
+
+    def authorize(self, request: Request, access: str) -> None:
+        """Raise ``HttpError`` (401/403) unless the request may use a route declaring ``access``."""
+        raise NotImplementedError
 
 
 def scim_template(path: str) -> str | None:

@@ -288,6 +288,8 @@ def test_control_api_needs_the_control_token(tenant, method, path, body, case):
     }[case]
     response = tenant.http.request(method, path, json=body, headers=headers)
     assert response.status_code == (200 if case == "control token" else 401), response.text
+    if case != "control token":
+        assert response.headers["www-authenticate"] == 'Bearer realm="emulator-control"'
 
 
 def test_health_needs_no_token(tenant):

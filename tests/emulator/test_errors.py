@@ -100,6 +100,19 @@ def test_unknown_paths_are_404_and_wrong_methods_405(tenant):
     assert set(wrong.headers["allow"].split(", ")) == {"GET", "PUT", "DELETE"}
 
 
+def test_the_control_api_answers_unknown_paths_404_and_wrong_methods_405(tenant):
+    control = {"Authorization": f"Bearer {tenant.credentials['control_token']}"}
+    _assert_error(
+        tenant.http.get("/_emulator/nothing", headers=control), 404, "NOT_FOUND", "/_emulator/nothing"
+    )
+    wrong = tenant.http.delete("/_emulator/faults", headers=control)
+    _assert_error(wrong, 405, "METHOD_NOT_ALLOWED", "DELETE")
+    assert set(wrong.headers["allow"].split(", ")) == {"GET", "PUT"}
+    health = tenant.http.post("/_emulator/health")
+    _assert_error(health, 405, "METHOD_NOT_ALLOWED", "POST")
+    assert health.headers["allow"] == "GET"
+
+
 GARBAGE = [
     b"",
     b"null",
