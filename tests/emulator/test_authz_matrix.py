@@ -16,6 +16,8 @@ from tests.emulator.conftest import ADMIN, DAY, Tenant, client_body, make_tenant
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+BULK_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
 
 @dataclass
@@ -147,7 +149,44 @@ SCIM_ROUTES: dict[str, RouteCase] = {
         "GET", lambda t: f"{t.scim_base}/ServiceProviderConfig", None, "read", (200,)
     ),
     "GET Schemas": RouteCase("GET", lambda t: f"{t.scim_base}/Schemas", None, "read", (200,)),
+    "GET Schemas/{id}": RouteCase(
+        "GET", lambda t: f"{t.scim_base}/Schemas/{USER_SCHEMA}", None, "read", (200,)
+    ),
     "GET ResourceTypes": RouteCase("GET", lambda t: f"{t.scim_base}/ResourceTypes", None, "read", (200,)),
+    "GET ResourceTypes/{id}": RouteCase(
+        "GET", lambda t: f"{t.scim_base}/ResourceTypes/User", None, "read", (200,)
+    ),
+    "POST Users/.search": RouteCase(
+        "POST",
+        lambda t: f"{t.scim_base}/Users/.search",
+        lambda tn, t: {"schemas": [SEARCH_SCHEMA], "filter": f'id eq "{t.user_id}"'},
+        "read",
+        (200,),
+    ),
+    "POST .search": RouteCase(
+        "POST",
+        lambda t: f"{t.scim_base}/.search",
+        lambda tn, t: {"schemas": [SEARCH_SCHEMA], "count": 1},
+        "read",
+        (200,),
+    ),
+    "POST Bulk": RouteCase(
+        "POST",
+        lambda t: f"{t.scim_base}/Bulk",
+        lambda tn, t: {
+            "schemas": [BULK_SCHEMA],
+            "Operations": [
+                {
+                    "method": "POST",
+                    "path": "/Users",
+                    "bulkId": "u1",
+                    "data": _user(f"bulk-{uuid.uuid4().hex}@x.test"),
+                }
+            ],
+        },
+        "write",
+        (200,),
+    ),
 }
 
 # Which scopes a "wrong scope" token holds: close to what the route needs, but not enough.
@@ -249,6 +288,42 @@ def scim_tenant(tmp_path_factory) -> Iterator[Tenant]:
 @pytest.mark.parametrize("route", list(SCIM_ROUTES))
 def test_scim_authorization(scim_tenant, route, case):
     _run(scim_tenant, SCIM_ROUTES[route], case, SCIM_WRONG, SCIM_RIGHT, with_scim=True)
+
+
+@pytest.mark.parametrize("case", ["no credentials", "bad secret", "disabled client", "right credentials"])
+@pytest.mark.parametrize("how", ["form", "basic"])
+def test_token_endpoint_authorization(tenant, how, case):
+    """The token route's own authorization: the client's credentials (scopes are what it hands out)."""
+    client, secret = tenant.client_with_secret(f"token-{how}-{uuid.uuid4().hex[:8]}", ["scim:read"])
+    if case == "disabled client":
+        disabled = tenant.http.put(
+            f"{ADMIN}/api-clients/{client['id']}",
+            json=client_body(client["name"], ["scim:read"], status=False),
+            headers=tenant.admin_headers(),
+        )
+        assert disabled.status_code == 200, disabled.text
+    form = {"grant_type": "client_credentials", "audience": "https://api.zscaler.com"}
+    credentials = {
+        "no credentials": None,
+        "bad secret": (client["id"], "not-the-secret"),
+        "disabled client": (client["id"], secret),
+        "right credentials": (client["id"], secret),
+    }[case]
+    if credentials is None or how == "basic":
+        response = tenant.http.post("/oauth2/v1/token", data=form, auth=credentials)
+    else:
+        form.update(client_id=credentials[0], client_secret=credentials[1])
+        response = tenant.http.post("/oauth2/v1/token", data=form)
+    if case == "right credentials":
+        assert response.status_code == 200, response.text
+        assert response.json()["token_type"] == "Bearer"
+        return
+    # ZIdentity answers bad form credentials 400; HTTP Basic failures are 401 with a Basic challenge.
+    assert response.status_code == (401 if how == "basic" and credentials else 400), response.text
+    assert response.json()["error"] == "invalid_client"
+    assert "access_token" not in response.json()
+    if response.status_code == 401:
+        assert response.headers["www-authenticate"].startswith("Basic")
 
 
 def test_an_idp_token_is_not_an_admin_api_credential(tenant):
