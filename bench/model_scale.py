@@ -7,7 +7,9 @@ Measures, per model size (N clients with 5 scopes each, N users, one group holdi
 - validate + parse + desired_state (what `scopectl validate` and the program do before declaring);
 - the program under set_mocks (declaring 3N + N + 1 resources, no engine);
 - the policy rules over the declared resources in-process (`policies.rules.evaluate`, as scopectl runs them);
-- the policy pack over gRPC: process start-up, one Analyze per resource, one AnalyzeStack.
+- the policy pack over gRPC: process start-up, one Analyze per resource, one AnalyzeStack;
+- reading the model's stack file (`Pulumi.<stack>.yaml`) with libyaml (what `load_stack` uses where
+  PyYAML has it) and with the pure-Python parser (the fallback).
 Figures are wall-clock on this machine; nothing here asserts a time.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import time
@@ -23,7 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from access_model import desired_state, parse, validate  # noqa: E402
+import yaml  # noqa: E402
+
+from access_model import desired_state, load_yaml, parse, validate  # noqa: E402
+from access_model.loading import string_dates_loader  # noqa: E402
 from policies.rules import evaluate  # noqa: E402
 from tests.support.analyzer_double import PolicyPackHost, StackResource  # noqa: E402
 from tests.support.program_double import run_program, unwrap  # noqa: E402
@@ -124,7 +130,7 @@ def main() -> int:
         "",
         f"`bench/model_scale.py{' --quick' if args.quick else ''}`; N clients with 5 scopes each, N users, "
         "one group of N members. Wall-clock milliseconds (median of 3 where repeated) on the machine that "
-        "ran it.",
+        f"ran it (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when it finished).",
         "",
         "| clients | resources | validate | parse + desired_state | program under mocks | rules in-process |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -135,6 +141,22 @@ def main() -> int:
         "| clients | resources | Analyze per resource | AnalyzeStack (all resources) |",
         "|---:|---:|---:|---:|",
         *[f"| {n} | {res} | {a:.2f} | {s:.0f} |" for n, res, a, s in pack_rows],
+        "",
+    ]
+    load_rows = []
+    pure_python = string_dates_loader(yaml.SafeLoader)
+    for n in [*sizes, *([] if args.quick else [2000])]:
+        text = yaml.safe_dump({"config": {"scope-manager:access": model(n)}}, sort_keys=False)
+        default_ms, _ = timed(lambda text=text: load_yaml(text, "bench"))
+        python_ms, _ = timed(lambda text=text: load_yaml(text, "bench", pure_python))
+        load_rows.append((n, len(text.encode()) / 1024, default_ms, python_ms))
+    default_loader = "libyaml" if yaml.__with_libyaml__ else "pure Python (PyYAML without libyaml)"
+    lines += [
+        f"Reading the stack file (`load_yaml`; default parser here: {default_loader}).",
+        "",
+        "| clients | file KB | default parser | pure-Python parser |",
+        "|---:|---:|---:|---:|",
+        *[f"| {n} | {kb:.0f} | {d:.0f} | {py:.0f} |" for n, kb, d, py in load_rows],
         "",
     ]
     report = "\n".join(lines)

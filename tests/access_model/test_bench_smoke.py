@@ -22,3 +22,4 @@ def test_model_scale_bench_runs_in_quick_mode(tmp_path: Path) -> None:
     table = out.read_text()
     assert "| 5 | 21 |" in table  # 5 clients: 3 resources each, 5 users, 1 group
     assert "Policy pack over gRPC" in table
+    assert "Reading the stack file" in table and "| 5 |" in table.split("Reading the stack file")[1]
