@@ -48,7 +48,7 @@ class Tenant:
         self.settings = settings
         self.redactor = Redactor([settings.client_secret, settings.scim_token])
         self.transport = HttpTransport(
-            settings, self.redactor, http_transport=http_transport, sleep=sleep, rng=rng
+            settings, self.redactor, http_transport=http_transport, sleep=sleep, clock=clock, rng=rng
         )
         self._lock = threading.Lock()
         self._oauth: ClientCredentials | None = None

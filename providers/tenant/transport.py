@@ -51,7 +51,7 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # No connection could be made: nothing listens, the name does not resolve, or connect got no answer.
 _NEVER_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
 UNREACHABLE_ATTEMPTS = 3  # a server restarting gets ~1 s to come back; a wrong URL fails that fast
-UNREACHABLE_WAIT = 1.0  # seconds of backoff at most between those attempts
+UNREACHABLE_WAIT = 1.0  # seconds from the first failed connect after which no new try starts
 CONNECT_TIMEOUT = 5.0  # seconds; a real gateway connects in well under a second
 _MESSAGE_KEYS = ("message", "detail", "reason", "error_description", "errorMessage", "error")
 _CODE_KEYS = ("code", "scimType", "id", "exception", "error")
@@ -146,24 +146,29 @@ class HttpTransport:
         waited = 0.0
         refreshed = False
         failed_connects = 0
-        unreachable_waited = 0.0
+        first_failed_connect = 0.0
         while True:
             attempt += 1
             self.pacer.acquire()
             sent_headers = {**base_headers, **(auth.headers() if auth else {})}
             self._bump(kind)
+            sent_at = self._clock()
             try:
                 response = self.client.request(
                     method, url, params=params, content=content, data=form, headers=sent_headers
                 )
             except _NEVER_CONNECTED as exc:
                 failed_connects += 1
+                if failed_connects == 1:
+                    first_failed_connect = sent_at  # the failed connect's own time counts
                 delay = self.policy.backoff(failed_connects, None, self._rng)
-                if failed_connects >= UNREACHABLE_ATTEMPTS or unreachable_waited + delay > UNREACHABLE_WAIT:
+                # Bounded in tries and in time since the first failure, so a connect that times out
+                # (a host that drops packets) is not tried again after it alone used the window.
+                since_first = self._clock() - first_failed_connect
+                if failed_connects >= UNREACHABLE_ATTEMPTS or since_first + delay > UNREACHABLE_WAIT:
                     raise self._unreachable(exc, method, url, path, failed_connects) from None
                 log.info("%s %s: %s; retrying in %.2fs", method, path, self._connect_failure(exc), delay)
                 self._sleep(delay)
-                unreachable_waited += delay
                 continue
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__} (attempt {attempt})"

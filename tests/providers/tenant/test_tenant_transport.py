@@ -218,6 +218,31 @@ def test_no_server_is_given_up_on_quickly_but_a_drop_mid_request_gets_the_full_b
     assert sum(dropped_slept) > UNREACHABLE_WAIT
 
 
+def test_a_connect_that_times_out_is_not_tried_again_once_it_used_the_window():
+    """A host that drops packets costs one connect timeout, not three: the window since the first
+    failed connect, not just the number of tries, bounds it."""
+    fake = FakeTime()
+    seen: list[httpx.Request] = []
+
+    def black_hole(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        fake.now += 5.0  # the connect timeout elapses
+        raise httpx.ConnectTimeout("timed out")
+
+    settings = TenantSettings.resolve({"scimUrl": "http://127.0.0.1:1/v2", "scimToken": "tok-abcdef"}, env={})
+    transport = HttpTransport(
+        settings,
+        Redactor(),
+        http_transport=httpx.MockTransport(black_hole),
+        sleep=fake.sleep,
+        clock=fake.clock,
+    )
+    with pytest.raises(Unreachable, match="no answer to connect") as caught:
+        transport.request("GET", "http://127.0.0.1:1/v2/Users")
+    assert len(seen) == 1 and fake.slept == []
+    assert "check scimUrl (stack config scope-manager:scimUrl)" in str(caught.value)
+
+
 def test_error_statuses_map_to_precise_errors_with_the_server_message():
     scim_404 = httpx.Response(
         404,
