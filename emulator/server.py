@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description="Local Zscaler-style tenant: OAuth token endpoint, ZIdentity admin API and SCIM 2.0.",
+        epilog=(
+            "On start it prints 'emulator listening on URL' and writes DATA_DIR/credentials.json (mode 0600: "
+            "token_url, api_url, client_id, client_secret, scim_url, scim_token, control_token). State "
+            "(clients, secrets, users, groups) survives restarts; delete DATA_DIR to start over. Stop it "
+            "with Ctrl-C or SIGTERM. Exit code 2: a bad flag, a busy port or an unusable data dir, "
+            "named in one line. Full reference: docs/emulator.md."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -38,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir", type=Path, default=Path(".tenant"), help="state directory (default .tenant)"
     )
-    parser.add_argument("--dialect", choices=DIALECTS, default="strict", help="SCIM dialect (default strict)")
+    parser.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default="strict",
+        help="SCIM dialect: strict (RFC 7644) or zpa (ZPA's documented quirks); default strict",
+    )
     parser.add_argument(
         "--rate-limit", type=float, metavar="RPS", help="enable rate limiting at RPS requests/s"
     )
@@ -46,12 +58,22 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-limit-burst", type=int, metavar="N", help="bucket size (default: RPS rounded up)"
     )
     parser.add_argument(
-        "--rate-limit-style", choices=STYLES, default="zia", help="429 spelling (default zia)"
+        "--rate-limit-style",
+        choices=STYLES,
+        default="zia",
+        help=(
+            "how a 429 says when to retry: zia (Retry-After: 1, body '1 seconds'), zpa (Retry-After: 4s) "
+            "or ziam (x-ratelimit-reset, no Retry-After); default zia"
+        ),
     )
     parser.add_argument(
         "--faults",
         metavar="SPEC",
-        help="fault injection as JSON, same body as PUT /_emulator/faults, e.g. '{\"error_rate\": 0.1}'",
+        help=(
+            "fault injection as JSON, same body as PUT /_emulator/faults; keys error_rate, "
+            "error_statuses, latency_ms, drop_rate, commit_then_drop_rate, routes, seed; "
+            "e.g. '{\"error_rate\": 0.1}'"
+        ),
     )
     parser.add_argument("--seed", type=int, help="seed for fault injection (overrides the SPEC's seed)")
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")

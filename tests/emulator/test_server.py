@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from emulator.server import _parser
 from tests.emulator.conftest import client_body
 from tests.support.emulator import REPO_ROOT, _child_env, run_emulator
 
@@ -281,3 +282,20 @@ def test_an_unwritable_data_dir_is_one_clear_line(tmp_path):
         locked.chmod(0o700)
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: --data-dir: {locked} is not writable"
+
+
+def test_help_explains_the_outputs_and_the_docs_list_every_flag():
+    result = _run_cli("--help")
+    assert result.returncode == 0
+    assert "credentials.json" in result.stdout
+    assert "docs/emulator.md" in result.stdout
+    flags = {
+        option
+        for action in _parser()._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
+    documented = (REPO_ROOT / "docs" / "emulator.md").read_text()
+    assert flags, "no flags found"
+    assert [flag for flag in sorted(flags) if f"| `{flag}" not in documented] == []
+    assert [flag for flag in sorted(flags) if flag not in result.stdout] == []
