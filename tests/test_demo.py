@@ -17,6 +17,7 @@ import textwrap
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -264,37 +265,54 @@ def _stand_in_pulumi(bin_dir: Path) -> Path:
     return script
 
 
-def _calls(log: Path) -> list[dict]:
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+@dataclass
+class StandIn:
+    """A copy of the project, the environment that puts the stand-in CLI first on PATH, and its log."""
+
+    project: Path
+    env: dict[str, str]
+    log: Path
+
+    def run_demo(self) -> subprocess.CompletedProcess[str]:
+        return _run_demo(self.env, cwd=self.project, script=self.project / "scripts" / "demo")
+
+    def calls(self, *command: str) -> list[list[str]]:
+        """The argv of every recorded call that starts with `command`."""
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        calls = [json.loads(line)["argv"] for line in lines]
+        return [argv for argv in calls if argv[: len(command)] == list(command)]
 
 
-def test_demo_configures_secrets_in_an_untracked_file_and_leaves_pulumi_dev_yaml_unchanged(
-    demo_env: dict[str, str], tmp_path: Path
-) -> None:
-    project = _copy_of_project(tmp_path / "project")
+@pytest.fixture
+def stand_in(demo_env: dict[str, str], tmp_path: Path) -> StandIn:
     log = tmp_path / "pulumi-calls.jsonl"
     env = {
         **demo_env,
         "PATH": f"{_stand_in_pulumi(tmp_path / 'bin').parent}{os.pathsep}{demo_env['PATH']}",
         "FAKE_PULUMI_LOG": str(log),
     }
+    return StandIn(_copy_of_project(tmp_path / "project"), env, log)
+
+
+def test_demo_configures_secrets_in_an_untracked_file_and_leaves_pulumi_dev_yaml_unchanged(
+    stand_in: StandIn, demo_env: dict[str, str]
+) -> None:
+    project = stand_in.project
     tracked = project / "Pulumi.dev.yaml"
     stack_config = project / ".pulumi-state" / "Pulumi.dev.yaml"
     original = tracked.read_bytes()
-    script = project / "scripts" / "demo"
 
-    first = _run_demo(env, cwd=project, script=script)
+    first = stand_in.run_demo()
 
     assert first.returncode == 0, first.stdout + first.stderr
     assert tracked.read_bytes() == original
-    calls = _calls(log)
-    (init,) = [c for c in calls if c["argv"][:2] == ["stack", "init"]]
-    assert init["argv"][init["argv"].index("--cwd") + 1] == str(project / ".pulumi-state" / "stack-init")
-    configuring = [c for c in calls if c["argv"][:2] == ["config", "set"] or c["argv"][:1] == ["up"]]
+    (init,) = stand_in.calls("stack", "init")
+    assert init[init.index("--cwd") + 1] == str(project / ".pulumi-state" / "stack-init")
+    configuring = [*stand_in.calls("config", "set"), *stand_in.calls("up")]
     assert len(configuring) == 7
-    for call in configuring:
-        assert call["argv"][call["argv"].index("--config-file") + 1] == str(stack_config), call
-    (up,) = [c["argv"] for c in calls if c["argv"][:1] == ["up"]]
+    for argv in configuring:
+        assert argv[argv.index("--config-file") + 1] == str(stack_config), argv
+    (up,) = stand_in.calls("up")
     assert up[up.index("--policy-pack") + 1] == "policies" and "--yes" in up
     assert stat.S_IMODE(stack_config.stat().st_mode) == 0o600
     document = yaml.safe_load(stack_config.read_text())
@@ -303,7 +321,7 @@ def test_demo_configures_secrets_in_an_untracked_file_and_leaves_pulumi_dev_yaml
     assert document["config"]["scope-manager:scimToken"].keys() == {"secure"}
     assert read_stack_access(stack_config) == read_stack_access(tracked)
     credentials = json.loads((Path(demo_env["DEMO_TENANT_DIR"]) / "credentials.json").read_text())
-    seen = first.stdout + first.stderr + stack_config.read_text() + log.read_text()
+    seen = first.stdout + first.stderr + stack_config.read_text() + stand_in.log.read_text()
     for key in ("client_secret", "scim_token", "control_token"):
         assert credentials[key] not in seen
     assert f"--config-file {stack_config}" in first.stdout  # how to run pulumi by hand afterwards
@@ -312,29 +330,23 @@ def test_demo_configures_secrets_in_an_untracked_file_and_leaves_pulumi_dev_yaml
     edited = original.replace(b"Nightly access report", b"Hourly access report")
     assert edited != original
     tracked.write_bytes(edited)
-    log.unlink()
+    stand_in.log.unlink()
 
-    second = _run_demo(env, cwd=project, script=script)
+    second = stand_in.run_demo()
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert tracked.read_bytes() == edited
-    assert not [c for c in _calls(log) if c["argv"][:2] == ["stack", "init"]]
+    assert stand_in.calls("stack", "init") == []
     assert yaml.safe_load(stack_config.read_text())["encryptionsalt"] == salt
     reporting = read_stack_access(stack_config)["clients"]["reporting"]
     assert reporting["description"].startswith("Hourly access report")
 
 
 def test_demo_carries_over_the_salt_an_older_demo_wrote_into_pulumi_dev_yaml(
-    demo_env: dict[str, str], tmp_path: Path
+    stand_in: StandIn,
 ) -> None:
     """Older demos put the stack's salt into the tracked file; a stack made then keeps working."""
-    project = _copy_of_project(tmp_path / "project")
-    log = tmp_path / "pulumi-calls.jsonl"
-    env = {
-        **demo_env,
-        "PATH": f"{_stand_in_pulumi(tmp_path / 'bin').parent}{os.pathsep}{demo_env['PATH']}",
-        "FAKE_PULUMI_LOG": str(log),
-    }
+    project = stand_in.project
     record = project / ".pulumi-state" / ".pulumi" / "stacks" / "scope-manager" / "dev.json"
     record.parent.mkdir(parents=True)
     record.write_text(json.dumps({"salt": "v1:older-demo"}))
@@ -342,10 +354,10 @@ def test_demo_carries_over_the_salt_an_older_demo_wrote_into_pulumi_dev_yaml(
     tracked.write_text("encryptionsalt: v1:older-demo\n" + tracked.read_text())
     dirty = tracked.read_bytes()
 
-    result = _run_demo(env, cwd=project, script=project / "scripts" / "demo")
+    result = stand_in.run_demo()
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert not [c for c in _calls(log) if c["argv"][:2] == ["stack", "init"]]
+    assert stand_in.calls("stack", "init") == []
     stack_config = yaml.safe_load((project / ".pulumi-state" / "Pulumi.dev.yaml").read_text())
     assert stack_config["encryptionsalt"] == "v1:older-demo"
     assert tracked.read_bytes() == dirty  # the demo leaves restoring it to the user (docs say how)
