@@ -120,7 +120,7 @@ class ScimClient:
         start = 1
         for _ in range(MAX_PAGES):
             query = {**(params or {}), "startIndex": start, "count": self.page_size}
-            body = self._request("GET", path, params=query).json()
+            body = self._transport.json(self._request("GET", path, params=query))
             page = body.get("Resources") or []
             resources.extend(normalize(r) for r in page)
             if not page:
@@ -155,7 +155,7 @@ class ScimClient:
         if response.status_code == 404:
             self._versions.pop(resource_id, None)
             return None
-        body = response.json()
+        body = self._transport.json(response)
         self._remember_version(resource_id, response, body)
         return normalize(body)
 
@@ -163,7 +163,7 @@ class ScimClient:
         if response.status_code == 204 or not response.content:
             self._remember_version(resource_id, response)
             return None
-        body = response.json()
+        body = self._transport.json(response)
         self._remember_version(resource_id, response, body)
         return normalize(body)
 
@@ -198,7 +198,7 @@ class ScimClient:
                 log.info("SCIM create in %s: retry clashed, returning the resource made first", kind)
                 return found
             self._invalidate()
-            created = normalize(response.json())
+            created = normalize(self._transport.json(response))
             if created.get("id"):
                 self._remember_version(str(created["id"]), response, created)
             return created

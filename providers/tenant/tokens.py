@@ -90,8 +90,8 @@ class ClientCredentials:
                 f"{exc.message}",
                 code=exc.code,
             ) from None
+        body = self._transport.json(response)
         try:
-            body = response.json()
             token = body["access_token"]
             lifetime = float(body.get("expires_in", 3600))
         except (ValueError, KeyError, TypeError):

@@ -210,6 +210,24 @@ class HttpTransport:
                 raise self.error_from(response, method, path)
             return response
 
+    def json(self, response: httpx.Response) -> Any:
+        """The response's JSON body. Anything else (a portal's HTML page, a proxy's text) means the
+        URL does not lead to the tenant's API: an `ApiError` says so and names the setting to check,
+        instead of a bare decoding error."""
+        try:
+            return response.json()
+        except ValueError:
+            request = response.request
+            setting = self._settings.endpoint_setting(str(request.url))
+            check = f"; is this the tenant's API? check {setting}" if setting else ""
+            kind = response.headers.get("content-type") or "no content type"
+            raise ApiError(
+                response.status_code,
+                request.method,
+                request.url.path,
+                f"expected a JSON body, got {len(response.content)} bytes of {kind}{check}",
+            ) from None
+
     def retry_budget(self) -> RetryBudget:
         """A fresh wait budget for a client-level retry loop (re-sending a create whose outcome was
         unknown), bounded like the transport's own retries by attempts and `max_retry_wait`."""

@@ -88,9 +88,11 @@ class ZIdentityClient:
         records: list[Record] = []
         offset = 0
         for _ in range(MAX_PAGES):
-            body = self._request(
-                "GET", path, params={**(params or {}), "offset": offset, "limit": self.page_size}
-            ).json()
+            body = self._transport.json(
+                self._request(
+                    "GET", path, params={**(params or {}), "offset": offset, "limit": self.page_size}
+                )
+            )
             if isinstance(body, list):  # some endpoints answer a bare array
                 records.extend(body)
                 break
@@ -129,7 +131,7 @@ class ZIdentityClient:
             found = snapshot.get(client_id)
             return copy.deepcopy(found) if found is not None else None
         response = self._request("GET", self._item(client_id), ok_statuses=frozenset({404}))
-        return None if response.status_code == 404 else response.json()
+        return None if response.status_code == 404 else self._transport.json(response)
 
     def find_client_by_name(self, name: str) -> Record | None:
         """The client with exactly this name (case-sensitive), from the shared listing; None if absent."""
@@ -151,7 +153,9 @@ class ZIdentityClient:
         budget = self._transport.retry_budget()
         while True:
             try:
-                created = self._request("POST", path, json_body=dict(body), idempotent=False).json()
+                created = self._transport.json(
+                    self._request("POST", path, json_body=dict(body), idempotent=False)
+                )
                 self._clients.invalidate()
                 return created
             except OutcomeUnknown:
@@ -191,15 +195,15 @@ class ZIdentityClient:
             self._clients.invalidate()
         if response.status_code == 204 or not response.content:
             fresh = self._request("GET", self._item(client_id))
-            return fresh.json()
-        return response.json()
+            return self._transport.json(fresh)
+        return self._transport.json(response)
 
     def modify_client(self, client_id: str, change: Callable[[Record], Mapping[str, Any]]) -> Record:
         """Read the client fresh, apply `change` to a writable body, PUT it; serialized per client id
         in this process so concurrent changes to one client (name vs scopes) never lose a write."""
         with self._lock_for(client_id):
             response = self._request("GET", self._item(client_id))
-            new_body = change(writable_client_body(response.json()))
+            new_body = change(writable_client_body(self._transport.json(response)))
             return self._put_client(client_id, new_body)
 
     def delete_client(self, client_id: str) -> None:
@@ -212,7 +216,7 @@ class ZIdentityClient:
     # -- secrets ----------------------------------------------------------------------------------
     def list_secrets(self, client_id: str) -> list[Record]:
         """Secrets of a client (values masked by the server). Raises `NotFound` if the client is gone."""
-        body = self._request("GET", self._item(client_id) + "/secrets").json()
+        body = self._transport.json(self._request("GET", self._item(client_id) + "/secrets"))
         if isinstance(body, dict):  # tolerate an envelope, although the API answers a bare array
             return list(body.get("records") or [])
         return list(body)
@@ -228,9 +232,9 @@ class ZIdentityClient:
         budget = self._transport.retry_budget()
         while True:
             try:
-                created = self._request(
-                    "POST", path, json_body={"expiresAt": int(expires_at)}, idempotent=False
-                ).json()
+                created = self._transport.json(
+                    self._request("POST", path, json_body={"expiresAt": int(expires_at)}, idempotent=False)
+                )
             except OutcomeUnknown:
                 orphans = [s for s in self.list_secrets(client_id) if str(s.get("id")) not in before]
                 for orphan in orphans:

@@ -1,10 +1,11 @@
-"""A tenant that is not there fails fast and says which setting to fix.
+"""A wrong tenant URL fails fast and says which setting to fix.
 
 A wrong URL (nothing listens, the host name does not resolve) must not cost the retry budget meant for
 a busy server: the user running `scopectl audit` learns within about a second, from an error naming
 the server, the setting that points at it and where that setting came from, and never a secret.
-These tests use real sockets: a loopback port nobody listens on, and a host under `.invalid`, which
-RFC 6761 guarantees never resolves.
+These tests use real sockets: a loopback port nobody listens on, a host under `.invalid`, which
+RFC 6761 guarantees never resolves, and a loopback web server that answers every path with an HTML
+page (what a URL pointing at an admin portal or a proxy gets).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from providers.tenant import ConnectionFailed, Tenant, TenantSettings, Unreachable
+from providers.tenant import ApiError, ConnectionFailed, Tenant, TenantSettings, Unreachable
 from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT
 from tests.providers.tenant.conftest import free_port
 
@@ -122,3 +126,59 @@ def test_scopectl_audit_against_a_wrong_url_reports_it_at_once(tmp_path):
     assert f"cannot connect to {origin}" in done.stderr
     assert "check tokenUrl (environment variable SCOPE_MANAGER_TOKEN_URL)" in done.stderr
     assert SECRET not in done.stdout + done.stderr and SCIM_TOKEN not in done.stdout + done.stderr
+
+
+class HtmlEverywhere(BaseHTTPRequestHandler):
+    """A web page for every request: not an API, but it answers 200."""
+
+    def _page(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        page = b"<!doctype html><html><body>Sign in</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    do_GET = do_POST = _page
+
+    def log_message(self, *args: object) -> None:  # keep the test output clean
+        pass
+
+
+@pytest.fixture
+def web_page_origin() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HtmlEverywhere)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_url_that_answers_a_web_page_is_reported_as_not_the_api(web_page_origin):
+    settings = TenantSettings.resolve(
+        {
+            "tokenUrl": f"{web_page_origin}/oauth2/v1/token",
+            "apiUrl": web_page_origin,
+            "clientId": "cid",
+            "clientSecret": SECRET,
+            "scimUrl": f"{web_page_origin}/scim/v2",
+            "scimToken": SCIM_TOKEN,
+        },
+        env={},
+    )
+    with Tenant(settings) as tenant:
+        with pytest.raises(ApiError) as token_error:
+            tenant.zidentity.list_clients()
+        with pytest.raises(ApiError) as scim_error:
+            tenant.scim.list_users()
+    token_text, scim_text = str(token_error.value), str(scim_error.value)
+    assert token_text.startswith("POST /oauth2/v1/token -> 200: expected a JSON body")
+    assert "text/html" in token_text and "check tokenUrl (stack config scope-manager:tokenUrl)" in token_text
+    assert scim_text.startswith("GET /scim/v2/Users -> 200: expected a JSON body")
+    assert "check scimUrl (stack config scope-manager:scimUrl)" in scim_text
+    assert SECRET not in token_text + scim_text and SCIM_TOKEN not in token_text + scim_text
