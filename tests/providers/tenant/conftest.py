@@ -49,6 +49,22 @@ def mock_tenant(handler: Callable[[httpx.Request], httpx.Response], **config: st
     return Tenant(settings, http_transport=httpx.MockTransport(handler), sleep=lambda s: None)
 
 
+class FakeTime:
+    """Time that moves only when the code under test sleeps (recorded, not done): backoff and
+    give-up rules are judged on the waits the client chose, whatever the machine's load."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def unique(prefix: str) -> str:
     """A name no other test (or earlier run on a shared server) uses."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"

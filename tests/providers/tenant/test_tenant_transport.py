@@ -28,25 +28,10 @@ from providers.tenant import (
 )
 from providers.tenant.redact import Redactor
 from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT, HttpTransport
-from tests.providers.tenant.conftest import mock_tenant
+from tests.providers.tenant.conftest import FakeTime, mock_tenant
 
 URL = "http://127.0.0.1:1/thing"
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeTime:
-    """A clock that moves only when the code under test sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def make_transport(handler: Handler, **settings_overrides) -> tuple[HttpTransport, list[float]]:

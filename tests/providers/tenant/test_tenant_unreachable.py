@@ -23,7 +23,7 @@ import pytest
 
 from providers.tenant import ApiError, ConnectionFailed, Tenant, TenantSettings, Unreachable
 from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT
-from tests.providers.tenant.conftest import free_port
+from tests.providers.tenant.conftest import FakeTime, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "client-secret-must-not-show-4711"
@@ -33,22 +33,6 @@ SCIM_TOKEN = "scim-token-must-not-show-0815"
 def closed_origin() -> str:
     """`http://127.0.0.1:<port>` where nothing listens: every connect is refused."""
     return f"http://127.0.0.1:{free_port()}"
-
-
-class FakeTime:
-    """Time that moves only when the client sleeps (recorded, not done): the give-up rule is judged
-    on the waits the client chose, whatever the load on the machine running the test."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_a_refused_connection_gives_up_after_a_few_quick_tries_naming_the_setting():
