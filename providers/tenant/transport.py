@@ -239,7 +239,8 @@ class HttpTransport:
         """The error for a server we could not connect to: which server, why, and which setting
         (and where it was set) points at it. The origin drops any user:password part of the URL."""
         parsed = httpx.URL(url)
-        origin = f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
+        host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host  # IPv6 literal
+        origin = f"{parsed.scheme}://{host}" + (f":{parsed.port}" if parsed.port else "")
         setting = self._settings.endpoint_setting(url)
         check = f"; check {setting}" if setting else ""
         message = f"cannot connect to {origin} ({self._connect_failure(exc)}; {attempts} attempts){check}"

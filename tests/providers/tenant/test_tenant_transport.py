@@ -228,6 +228,18 @@ def test_a_connect_that_times_out_is_not_tried_again_once_it_used_the_window():
     assert "check scimUrl (stack config scope-manager:scimUrl)" in str(caught.value)
 
 
+def test_an_unreachable_ipv6_server_is_named_as_a_usable_url():
+    handler, _ = scripted(httpx.ConnectError("[Errno 111] Connection refused"))
+    settings = TenantSettings.resolve({"scimUrl": "http://[::1]:8443/v2", "scimToken": "tok-abcdef"}, env={})
+    transport = HttpTransport(
+        settings, Redactor(), http_transport=httpx.MockTransport(handler), sleep=lambda s: None
+    )
+    with pytest.raises(Unreachable) as caught:
+        transport.request("GET", "http://[::1]:8443/v2/Groups")
+    assert caught.value.origin == "http://[::1]:8443"
+    assert caught.value.setting == "scimUrl (stack config scope-manager:scimUrl)"
+
+
 def test_error_statuses_map_to_precise_errors_with_the_server_message():
     scim_404 = httpx.Response(
         404,
