@@ -26,6 +26,17 @@ from emulator.options import DIALECTS, EmulatorOptions
 from emulator.ratelimit import STYLES, RateLimitSpec
 
 
+def _port(text: str) -> int:
+    """A TCP port (0 = any free one); argparse names the flag when this raises."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {port}")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
@@ -40,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=8787, help="port to bind; 0 picks a free one (default 8787)"
+        "--port", type=_port, default=8787, help="port to bind, 0-65535; 0 picks a free one (default 8787)"
     )
     parser.add_argument(
         "--data-dir", type=Path, default=Path(".tenant"), help="state directory (default .tenant)"
@@ -92,7 +103,9 @@ def options_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
         except ValueError as exc:
             parser.error(f"--rate-limit: {exc}")
     faults = None
-    if args.faults is not None or args.seed is not None:
+    if args.seed is not None and args.faults is None:
+        parser.error("--seed: seeds fault injection, so it needs --faults")
+    if args.faults is not None:
         try:
             spec_body = json.loads(args.faults) if args.faults else {}
         except json.JSONDecodeError as exc:
@@ -162,9 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = waitress.create_server(
             socket_closing_app(app), host=args.host, port=args.port, threads=args.threads, ident="emulator"
         )
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # waitress raises ValueError for a host it cannot resolve
         app.close()
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        reason = exc.strerror if isinstance(exc, OSError) else "the host name does not resolve"
+        print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     port = server.effective_port
     base_url = f"http://{args.host}:{port}"

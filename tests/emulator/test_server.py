@@ -167,6 +167,15 @@ def test_a_busy_port_is_a_clear_error(tmp_path):
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
+def test_a_host_that_does_not_resolve_is_a_clear_error(tmp_path):
+    result = _run_cli("--host", "no-such-host.invalid", "--port", "0", "--data-dir", str(tmp_path / "t"))
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "error: cannot listen on no-such-host.invalid:0: the host name does not resolve"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "mentions"),
     [
@@ -175,6 +184,9 @@ def test_a_busy_port_is_a_clear_error(tmp_path):
         (["--rate-limit", "0"], "--rate-limit: rps"),
         (["--dialect", "okta"], "--dialect"),
         (["--threads", "0"], "--threads"),
+        (["--port", "70000"], "argument --port: must be between 0 and 65535, got 70000"),
+        (["--port", "-1"], "argument --port: must be between 0 and 65535"),
+        (["--seed", "3"], "--seed: seeds fault injection, so it needs --faults"),
     ],
 )
 def test_bad_flags_are_rejected_before_starting(tmp_path, args, mentions):
