@@ -7,11 +7,15 @@ not a traceback from the middle of SQLite, and the file it refuses should be lef
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
+
+LOCK_FILE = "emulator.lock"
 
 
 class DataDirError(Exception):
@@ -32,6 +36,33 @@ def prepare_data_dir(path: Path) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataDirError(f"{path} is not writable")
     return path
+
+
+def lock_data_dir(path: Path) -> IO[str]:
+    """Hold ``<path>/emulator.lock`` for as long as the returned file stays open (the process's life).
+
+    Two servers on one data dir would each rewrite ``credentials.json`` with their own port and control
+    token, leaving clients pointed at whichever started last; the second one stops here instead. The
+    kernel drops the lock when the process ends, however it ends, so a crash never leaves it stale.
+
+    :raises DataDirError: When another process holds the lock (its pid is named when known).
+    """
+    handle = open(path / LOCK_FILE, "a+")  # noqa: SIM115 - kept open to hold the lock
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        who = f" (pid {holder})" if holder.isdigit() else ""
+        raise DataDirError(
+            f"{path} is in use by another emulator{who}; stop it or start with another --data-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 @contextmanager

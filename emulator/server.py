@@ -19,7 +19,7 @@ import waitress
 from waitress.channel import ClientDisconnected
 
 from emulator.app import EmulatorApp
-from emulator.data_dir import DataDirError
+from emulator.data_dir import DataDirError, lock_data_dir, prepare_data_dir
 from emulator.faults import DroppedConnection, FaultSpec
 from emulator.http import StartResponse
 from emulator.options import DIALECTS, EmulatorOptions
@@ -167,10 +167,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("waitress").setLevel(logging.ERROR)
 
     try:
-        app = open_tenant(args.data_dir, options)
+        lock = lock_data_dir(prepare_data_dir(args.data_dir))
     except DataDirError as exc:
-        print(f"error: --data-dir: {exc}", file=sys.stderr)
-        return 2
+        return _data_dir_error(exc)
+    with lock:
+        try:
+            app = open_tenant(args.data_dir, options)
+        except DataDirError as exc:
+            return _data_dir_error(exc)
+        return serve(app, args)
+
+
+def _data_dir_error(exc: DataDirError) -> int:
+    print(f"error: --data-dir: {exc}", file=sys.stderr)
+    return 2
+
+
+def serve(app: EmulatorApp, args: argparse.Namespace) -> int:
+    """Listen, announce the URL, write credentials.json, serve until SIGTERM/SIGINT; 2 if it cannot."""
     try:
         server = waitress.create_server(
             socket_closing_app(app), host=args.host, port=args.port, threads=args.threads, ident="emulator"

@@ -311,3 +311,15 @@ def test_help_explains_the_outputs_and_the_docs_list_every_flag():
     assert flags, "no flags found"
     assert [flag for flag in sorted(flags) if f"| `{flag}" not in documented] == []
     assert [flag for flag in sorted(flags) if flag not in result.stdout] == []
+
+
+def test_a_second_emulator_on_the_same_data_dir_is_refused_and_the_first_keeps_serving(emulator):
+    credentials_before = (emulator.data_dir / "credentials.json").read_text()
+    result = _run_cli("--port", "0", "--data-dir", str(emulator.data_dir))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: --data-dir: {emulator.data_dir} is in use by another emulator (pid {emulator.pid}); "
+        "stop it or start with another --data-dir"
+    )
+    assert (emulator.data_dir / "credentials.json").read_text() == credentials_before
+    assert httpx.get(f"{emulator.base_url}/_emulator/health", timeout=10).status_code == 200
