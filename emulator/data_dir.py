@@ -30,12 +30,27 @@ def prepare_data_dir(path: Path) -> Path:
     if path.exists() and not path.is_dir():
         raise DataDirError(f"{path} is a file, not a directory")
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        # A new directory is private: tenant.db in it holds the token signing key.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise DataDirError(f"{path} cannot be created: {exc.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataDirError(f"{path} is not writable")
     return path
+
+
+def make_private(path: Path) -> None:
+    """Create ``path`` (or narrow an existing one) with mode 0600, before SQLite opens it.
+
+    ``tenant.db`` holds the token signing key and the key that hashes client secrets: readable by
+    other local users, it would let them mint admin tokens. SQLite gives its ``-wal``/``-shm`` files
+    the database file's mode, so setting it here covers them too.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise DataDirError(f"{path} cannot be opened: {exc.strerror}") from None
 
 
 def lock_data_dir(path: Path) -> IO[str]:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator.data_dir import DataDirError, check_database, opening_database, schema_layout
+from emulator.data_dir import DataDirError, check_database, make_private, opening_database, schema_layout
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -119,6 +119,7 @@ class TenantStore:
         self._all_connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         check_database(path, _LAYOUT)
+        make_private(path)
         try:
             with opening_database(path):
                 self._connection().executescript(_SCHEMA)

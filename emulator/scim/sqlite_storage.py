@@ -55,7 +55,14 @@ from scim2_models import (
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
-from emulator.data_dir import DataDirError, check_database, opening_database, read_tables, schema_layout
+from emulator.data_dir import (
+    DataDirError,
+    check_database,
+    make_private,
+    opening_database,
+    read_tables,
+    schema_layout,
+)
 from emulator.scim.membership import MEMBER_KEYS, GroupMembership, GroupSnapshot, MemberEntry, MemberOperation
 from emulator.scim.names import GROUP, USER
 from emulator.scim.paging import equality_binding, hashable, page_of
@@ -170,6 +177,7 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
         }
         self._refuse_older_layout(FilePath(path))
         check_database(FilePath(path), SCHEMA_LAYOUT, prefix=TABLE_PREFIX)
+        make_private(FilePath(path))
         self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         try:
             with opening_database(FilePath(path)):

@@ -323,3 +323,14 @@ def test_a_second_emulator_on_the_same_data_dir_is_refused_and_the_first_keeps_s
     )
     assert (emulator.data_dir / "credentials.json").read_text() == credentials_before
     assert httpx.get(f"{emulator.base_url}/_emulator/health", timeout=10).status_code == 200
+
+
+def test_the_data_dir_and_the_databases_holding_keys_are_private(emulator):
+    """tenant.db holds the token signing key: readable by others, it would let them mint admin tokens."""
+    emulator.access_token()  # a write, so the WAL files exist too
+    assert stat.S_IMODE(emulator.data_dir.stat().st_mode) == 0o700
+    databases = sorted(emulator.data_dir.glob("*.db*"))
+    assert {path.name for path in databases} >= {"tenant.db", "scim.db"}
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in databases} == {
+        path.name: 0o600 for path in databases
+    }
