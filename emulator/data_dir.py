@@ -96,7 +96,8 @@ def tables_of(db: sqlite3.Connection, prefix: str = "") -> dict[str, set[str]]:
         for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         if not row[0].startswith("sqlite_") and row[0].startswith(prefix)
     ]
-    return {name: {row[1] for row in db.execute(f"PRAGMA table_info({name})")} for name in names}
+    column_names = "SELECT name FROM pragma_table_info(?)"  # bound: a foreign file names its own tables
+    return {name: {row[0] for row in db.execute(column_names, (name,))} for name in names}
 
 
 def schema_layout(schema: str) -> dict[str, set[str]]:
