@@ -15,39 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
+# The settings' keys live in one place, the settings module; SECRET_CONFIG_KEYS is re-exported for
+# the tests, the bench and the end-to-end stack that configure the providers.
+from providers.tenant.settings import CONFIG_KEYS, SETTING_FIELDS
+from providers.tenant.settings import SECRET_CONFIG_KEYS as SECRET_CONFIG_KEYS
+
 if TYPE_CHECKING:
     from providers.tenant import Tenant, TenantSettings
 
 CONFIG_NAMESPACE = "scope-manager"
 """Stack config namespace the providers read, whatever the Pulumi project is called."""
-
-CONFIG_KEYS = (
-    "tokenUrl",
-    "apiUrl",
-    "clientId",
-    "clientSecret",
-    "scimUrl",
-    "scimToken",
-    "vanityDomain",
-    "cloud",
-    "rateLimit",
-    "scimBatchSize",
-    "maxRetryWait",
-)
-"""Stack config keys passed on to ``TenantSettings.resolve`` (without the namespace prefix)."""
-
-SECRET_CONFIG_KEYS = frozenset({"clientSecret", "scimToken"})
-"""Keys to set with ``pulumi config set --secret``."""
-
-CREDENTIALS_FILE_KEYS = {
-    "tokenUrl": "token_url",
-    "apiUrl": "api_url",
-    "clientId": "client_id",
-    "clientSecret": "client_secret",
-    "scimUrl": "scim_url",
-    "scimToken": "scim_token",
-}
-"""Stack config key -> the key of the emulator's ``credentials.json`` holding its value."""
 
 
 def config_from_credentials(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -56,7 +33,11 @@ def config_from_credentials(credentials: Mapping[str, str]) -> dict[str, str]:
     One mapping for the tests, the benchmark and the end-to-end stack, so they all configure the
     provider the way the docs tell users to.
     """
-    return {f"{CONFIG_NAMESPACE}:{key}": credentials[field] for key, field in CREDENTIALS_FILE_KEYS.items()}
+    return {
+        f"{CONFIG_NAMESPACE}:{key}": credentials[field]
+        for key, field in SETTING_FIELDS.items()
+        if credentials.get(field) not in (None, "")
+    }
 
 
 def read_config(req: ConfigureRequest) -> dict[str, str | None]:

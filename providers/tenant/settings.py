@@ -39,6 +39,15 @@ _KEYS: dict[str, str] = {
     "maxRetryWait": "max_retry_wait",
 }
 _SECRET_KEYS = frozenset({"clientSecret", "scimToken"})
+
+# Public views of the two tables above, for code that passes settings through (the providers'
+# configure(), test and bench set-up) so the list of settings lives in this one place.
+CONFIG_KEYS: tuple[str, ...] = tuple(_KEYS)
+"""Every setting's stack config key, without the `scope-manager:` namespace."""
+SECRET_CONFIG_KEYS: frozenset[str] = _SECRET_KEYS
+"""Keys to set with `pulumi config set --secret`."""
+SETTING_FIELDS: dict[str, str] = dict(_KEYS)
+"""Stack config key -> settings field; also the key of the emulator's `credentials.json`."""
 # The names the official Zscaler SDKs and Terraform providers read, tried after our own names.
 _SDK_ENV: dict[str, str] = {
     "clientId": "ZSCALER_CLIENT_ID",
