@@ -1,20 +1,16 @@
 """Pulumi type tokens of Scope Manager's dynamic resources (a public contract, see
 docs/architecture.md), and URN parsing.
 
-Kept here rather than imported from `providers` so that `scopectl report` can read a preview on a
-machine that has only the JSON, and so the CLI never depends on provider internals.
+The tokens come from `policies.rules`, which the report already uses for its findings, rather than
+from `providers`, so that `scopectl report` can read a preview on a machine that has only the JSON and
+the CLI never depends on provider internals.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-_PREFIX = "pulumi-python:dynamic/"
-API_CLIENT = _PREFIX + "zidentity:ApiClient"
-SCOPE_ASSIGNMENT = _PREFIX + "zidentity:ScopeAssignment"
-CLIENT_SECRET = _PREFIX + "zidentity:ClientSecret"
-SCIM_GROUP = _PREFIX + "scim:Group"
-SCIM_USER = _PREFIX + "scim:User"
+from policies.rules import API_CLIENT, CLIENT_SECRET, SCIM_GROUP, SCIM_USER, SCOPE_ASSIGNMENT
 
 MANAGED_TYPES = frozenset({API_CLIENT, SCOPE_ASSIGNMENT, CLIENT_SECRET, SCIM_GROUP, SCIM_USER})
 
