@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.bench import run_quick_bench
 
 
 def test_throughput_bench_runs_in_quick_mode(tmp_path):
-    out = tmp_path / "emulator_throughput.md"
-    finished = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "emulator_throughput.py"), "--quick", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr[-2000:]
-    report = out.read_text()
+    report = run_quick_bench("emulator_throughput.py", tmp_path / "emulator_throughput.md", timeout=180)
     for operation in (
         "POST /oauth2/v1/token",
         "GET api-clients",

@@ -4,13 +4,9 @@ constant (plus one GET per group on ZPA, which lists groups without members)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from tests.support.bench import run_quick_bench
 
 
 def rows(text: str) -> dict[str, list[str]]:
@@ -24,18 +20,7 @@ def rows(text: str) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("dialect", ["strict", "zpa"])
 def test_quick_benchmark_meets_the_read_and_reconcile_targets(tmp_path, dialect):
-    out = tmp_path / "read_paths.md"
-    subprocess.run(
-        [
-            *(sys.executable, str(REPO_ROOT / "bench" / "read_paths.py"), "--quick"),
-            *("--dialect", dialect, "--out", str(out)),
-        ],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    table = rows(out.read_text())
+    table = rows(run_quick_bench("read_paths.py", tmp_path / "read_paths.md", "--dialect", dialect))
     naive, ours = table["naive (1 GET per object)"], table["ours (shared listings)"]
     clients, users, groups = 6, 30, 6  # quick size (the admin client included)
     assert int(naive[0]) == clients + users + groups + 1  # one GET each + the token
