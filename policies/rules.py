@@ -200,11 +200,6 @@ class ClientIndex:
         return None
 
 
-def client_of(resource: Mapping[str, Any], clients: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The API client (among `clients`) that `resource` takes its `client_id` from; see ClientIndex."""
-    return ClientIndex(clients).of(resource)
-
-
 # --- the rules, in the pack's order ----------------------------------------------------------------
 #
 # Each check carries its name, default level, resource type (none for a stack rule), description and
@@ -535,8 +530,7 @@ def evaluate(
         if level == "remediate":  # nothing to remediate automatically; the engine reports it as mandatory
             level = "mandatory"
         if rule.kind == "resource":
-            targets = [r for r in resources if r.get("type") == rule.resource_type]
-            for resource in targets:
+            for resource in _of_type(resources, rule.resource_type):
                 findings += _run(rule, level, (resource.get("props", {}), config), resource.get("urn"))
         else:
             findings += _run(rule, level, (resources, config), None)
