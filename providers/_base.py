@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-# The settings' keys live in one place, the settings module; SECRET_CONFIG_KEYS is re-exported for
-# the tests, the bench and the end-to-end stack that configure the providers.
+# The settings' keys and their stack config namespace live in one place, the settings module;
+# CONFIG_NAMESPACE and SECRET_CONFIG_KEYS are re-exported for the tests, the bench and the end-to-end
+# stack that configure the providers.
 from providers.tenant.settings import CONFIG_KEYS, SETTING_FIELDS
+from providers.tenant.settings import CONFIG_NAMESPACE as CONFIG_NAMESPACE
 from providers.tenant.settings import SECRET_CONFIG_KEYS as SECRET_CONFIG_KEYS
 
 if TYPE_CHECKING:
     from providers.tenant import Tenant, TenantSettings
-
-CONFIG_NAMESPACE = "scope-manager"
-"""Stack config namespace the providers read, whatever the Pulumi project is called."""
 
 
 def config_from_credentials(credentials: Mapping[str, str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from providers.tenant.errors import ConfigurationError
 
 CONFIG_NAMESPACE = "scope-manager"
+"""Stack config namespace the providers read, whatever the Pulumi project is called."""
 ADMIN_API_PATH = "/ziam/admin/api/v1"
 AUDIENCE = "https://api.zscaler.com"
 
