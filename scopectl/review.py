@@ -166,12 +166,7 @@ _LIFECYCLE = {"create": "created", "import": "adopted", "update": "updated", "re
 def _apply_client(review: ClientReview, change: ResourceChange) -> None:
     inputs = change.new_inputs if change.new_inputs is not None else change.old_inputs or {}
     review.tenant_name = _plain_or_none(inputs.get("name"))
-    if change.kind == "delete":
-        review.lifecycle = "deleted"
-    elif change.kind == "create" and inputs.get("adopt") is True:
-        review.lifecycle = "adopted"
-    else:
-        review.lifecycle = _LIFECYCLE.get(change.kind, change.kind)
+    review.lifecycle = _lifecycle(change)
     if change.kind in ("update", "replace"):
         review.field_changes = _field_changes(change, _CLIENT_FIELDS)
 
@@ -268,7 +263,7 @@ def _metadata(value: Any) -> tuple[str | None, str | None]:
 
 def _secret_change(change: ResourceChange) -> SecretChange:
     if change.kind in ("create", "import"):
-        return SecretChange("create", details=_rotation_details(None, change.new_inputs))
+        return SecretChange("create", details=_lifetime_details(change.new_inputs))
     if change.kind == "delete":
         return SecretChange("revoke")
     if change.kind != "replace":
@@ -276,10 +271,8 @@ def _secret_change(change: ResourceChange) -> SecretChange:
 
     reasons: list[str] = []
     details: list[str] = []
-    if "rotation" in change.replace_reasons or _rotation_tokens(change.old_inputs) != _rotation_tokens(
-        change.new_inputs
-    ):
-        old, new = _rotation_tokens(change.old_inputs), _rotation_tokens(change.new_inputs)
+    old, new = _rotation_tokens(change.old_inputs), _rotation_tokens(change.new_inputs)
+    if "rotation" in change.replace_reasons or old != new:
         if old.get("schedule") != new.get("schedule"):
             reasons.append("schedule")
             if new.get("schedule"):
@@ -333,9 +326,8 @@ def _rotation_tokens(inputs: Mapping[str, Any] | None) -> dict[str, str]:
     return tokens
 
 
-def _rotation_details(_old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> tuple[str, ...]:
-    inputs = new or {}
-    lifetime = inputs.get("lifetime_days")
+def _lifetime_details(inputs: Mapping[str, Any] | None) -> tuple[str, ...]:
+    lifetime = (inputs or {}).get("lifetime_days")
     return (f"lifetime {lifetime} days",) if isinstance(lifetime, int) else ()
 
 
@@ -378,8 +370,8 @@ def _user_review(change: ResourceChange) -> UserReview:
     inputs = change.new_inputs if change.new_inputs is not None else change.old_inputs or {}
     review = UserReview(key=change.name, user_name=_plain_or_none(inputs.get("user_name")))
     review.lifecycle = _lifecycle(change)
-    old_active = (change.old_inputs or {}).get("active", True) if change.old_inputs is not None else None
-    new_active = (change.new_inputs or {}).get("active", True) if change.new_inputs is not None else None
+    old_active = change.old_inputs.get("active", True) if change.old_inputs is not None else None
+    new_active = change.new_inputs.get("active", True) if change.new_inputs is not None else None
     if change.kind == "delete":
         on_delete = (change.old_inputs or {}).get("on_delete", "deactivate")
         review.activation = "deactivated" if on_delete != "delete" and old_active is not False else None
