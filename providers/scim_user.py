@@ -20,7 +20,6 @@ from providers.tenant.errors import Conflict, NotFound
 
 ON_DELETE_CHOICES = ("deactivate", "delete")
 METADATA_DEFAULTS = {"on_delete": "deactivate", "adopt": False}
-MANAGED_KEYS = ("user_name", "given_name", "family_name", "emails", "active", "external_id")
 
 
 def check_emails(inputs: Inputs) -> None:
