@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from access_model.model import DEFAULT_ACCESS_TOKEN_LIFETIME
 from scopectl.live import LiveClient, LiveGroup, LiveTenant, LiveUser
 
 _KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 _MAX_KEY = 63
-DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
 # Every exported client gets a secret the stack rotates: 90-day secrets renewed 14 days before expiry,
 # rotated on schedule every 76 days (before the renewal window opens), which the policy pack accepts.
 DEFAULT_SECRET = {"lifetime_days": 90, "renew_before_days": 14, "rotate_every_days": 76}
@@ -29,7 +29,6 @@ class ExportedModel:
 
     access: dict[str, Any]
     todo_scopes: dict[str, list[str]] = field(default_factory=dict)  # client key -> write/admin scopes
-    todo_owner: list[str] = field(default_factory=list)  # client keys
     skipped_members: dict[str, list[str]] = field(default_factory=dict)  # group key -> non-user members
     excluded_client: LiveClient | None = None
 
@@ -52,7 +51,6 @@ def build_model(
                 continue
             key = keys.make(client.name, prefix="client")
             clients[key] = _client(client)
-            exported.todo_owner.append(key)
             privileged = [s for s in client.scopes if is_privileged(s)]
             if privileged:
                 exported.todo_scopes[key] = privileged
