@@ -68,11 +68,7 @@ def evaluate(document: PreviewDocument, policy_config: Mapping[str, Any] | None 
             if rule.kind == "stack":
                 config[rule.name] = "disabled"
     found = rules.evaluate(resources, config)
-    items = [
-        Finding(level=f.level, rule=f.rule, resource=_name(f.urn), message=f.message)
-        for f in found
-        if f.level != "disabled"
-    ]
+    items = [Finding(level=f.level, rule=f.rule, resource=_name(f.urn), message=f.message) for f in found]
     return Findings(items=items, stack_rules_skipped=not complete and bool(resources))
 
 
