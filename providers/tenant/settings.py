@@ -80,6 +80,19 @@ def where_to_set(key: str) -> str:
     return f"`pulumi config set{secret} {CONFIG_NAMESPACE}:{key} <value>` or the environment variable {envs}"
 
 
+def _no_zidentity_endpoint() -> str:
+    """The problem of a ZIdentity part without any endpoint (one wording for both checks below)."""
+    return (
+        "no ZIdentity endpoint: set vanityDomain (and cloud, if not production) with "
+        f"{where_to_set('vanityDomain')}, or tokenUrl and apiUrl for the emulator"
+    )
+
+
+def _no_scim_credential() -> str:
+    """The problem of a SCIM part with neither a bearer token nor an API client to get one."""
+    return f"scimToken is missing (or an API client with scim scopes): {where_to_set('scimToken')}"
+
+
 def token_url_for(vanity_domain: str, cloud: str | None) -> str:
     """Token endpoint of a ZIdentity tenant, by the rules of the official SDKs."""
     cloud_key = (cloud or "production").lower()
@@ -199,11 +212,7 @@ class TenantSettings:
                 problems.append(f"{key} is missing: {where_to_set(key)}")
         if not self.token_url and not self.api_url:
             problems = [p for p in problems if not p.startswith(("tokenUrl", "apiUrl"))]
-            problems.insert(
-                0,
-                "no ZIdentity endpoint: set vanityDomain (and cloud, if not production) with "
-                f"{where_to_set('vanityDomain')}, or tokenUrl and apiUrl for the emulator",
-            )
+            problems.insert(0, _no_zidentity_endpoint())
         return problems
 
     def scim_problems(self) -> list[str]:
@@ -212,9 +221,7 @@ class TenantSettings:
         if not self.scim_url:
             problems.append(f"scimUrl is missing: {where_to_set('scimUrl')}")
         if not self.scim_token and not (self.token_url and self.client_id and self.client_secret):
-            problems.append(
-                f"scimToken is missing (or an API client with scim scopes): {where_to_set('scimToken')}"
-            )
+            problems.append(_no_scim_credential())
         return problems
 
     def require_zidentity(self) -> None:
@@ -409,10 +416,7 @@ def _missing_for_zidentity(values: dict[str, str]) -> list[str]:
     """Completeness of the ZIdentity part, judged on what the user gave (validity is checked apart)."""
     missing = []
     if "vanityDomain" not in values and "tokenUrl" not in values and "apiUrl" not in values:
-        missing.append(
-            "no ZIdentity endpoint: set vanityDomain (and cloud, if not production) with "
-            f"{where_to_set('vanityDomain')}, or tokenUrl and apiUrl for the emulator"
-        )
+        missing.append(_no_zidentity_endpoint())
     for key in ("clientId", "clientSecret"):
         if key not in values:
             missing.append(f"{key} is missing: {where_to_set(key)}")
@@ -425,7 +429,5 @@ def _missing_for_scim(values: dict[str, str]) -> list[str]:
         missing.append(f"scimUrl is missing (scimToken is set): {where_to_set('scimUrl')}")
     has_client = "clientId" in values and "clientSecret" in values
     if "scimToken" not in values and not has_client:
-        missing.append(
-            f"scimToken is missing (or an API client with scim scopes): {where_to_set('scimToken')}"
-        )
+        missing.append(_no_scim_credential())
     return missing
