@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from access_model import AccessModel, DesiredState
+from access_model import AccessModel, DesiredClient, DesiredState
 from scopectl.live import LiveClient, LiveTenant
 
 # Finding kinds, in the order a report lists them (most urgent first).
@@ -103,6 +103,9 @@ def find_drift(
 def _clients(model: AccessModel, desired: DesiredState, live: LiveTenant, rules: _ClientRules) -> list[Drift]:
     found: list[Drift] = []
     declared_names = {c.name for c in desired.clients.values()}
+    by_name: dict[str, LiveClient] = {}
+    for client in live.clients:
+        by_name.setdefault(client.name, client)
     for client in live.clients:
         if client.name in declared_names or client.id == live.admin_client_id:
             continue
@@ -119,7 +122,7 @@ def _clients(model: AccessModel, desired: DesiredState, live: LiveTenant, rules:
         )
 
     for key, declared in desired.clients.items():
-        actual = live.client_named(declared.name)
+        actual = by_name.get(declared.name)
         if actual is None:
             found.append(
                 Drift(MISSING_OBJECT, "client", declared.name, "declared but not in the tenant", key=key)
@@ -149,7 +152,7 @@ def _scope_drift(kind: str, scope: str, detail: str, *, key: str, name: str, rul
     return Drift(kind, "client", name, detail, key=key, item=scope, privileged=rules.is_privileged(scope))
 
 
-def _client_settings(key: str, declared, actual: LiveClient) -> list[Drift]:
+def _client_settings(key: str, declared: DesiredClient, actual: LiveClient) -> list[Drift]:
     changes = []
     if declared.enabled != actual.enabled:
         changes.append(("enabled", declared.enabled, actual.enabled))
@@ -190,9 +193,9 @@ def _secret_health(
         ]
     if client.secrets is None:
         return []
-    dated = [s for s in client.secrets if s.expires_at is not None]
     if not client.secrets:
         return [Drift(SECRET_MISSING, "client", name, "has no secret (deleted out of band?)", key=key)]
+    dated = [s for s in client.secrets if s.expires_at is not None]
     if not dated:
         return []
     newest = max(dated, key=lambda s: s.expires_at)  # type: ignore[arg-type, return-value]

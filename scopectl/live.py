@@ -73,9 +73,6 @@ class LiveTenant:
     read_zidentity: bool = False
     read_scim: bool = False
 
-    def client_named(self, name: str) -> LiveClient | None:
-        return next((c for c in self.clients if c.name == name), None)
-
 
 def read_tenant(
     tenant: Tenant,
