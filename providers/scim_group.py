@@ -68,8 +68,10 @@ def _full_group(scim: ScimClient, group_id: str, record: Mapping[str, Any] | Non
     return scim.get_group(group_id)
 
 
-def _names_by_id(scim: ScimClient) -> dict[str, str]:
-    return {user_id: str(user.get("userName", "")) for user_id, user in scim.users_snapshot().items()}
+def _member_names(scim: ScimClient, ids: Iterable[str]) -> dict[str, bool]:
+    """The members map for live member ids: userName, or the id of a member the listing lacks."""
+    users = scim.users_snapshot()
+    return {str((users.get(user_id) or {}).get("userName") or user_id): True for user_id in ids}
 
 
 def _outputs(inputs: Mapping[str, Any], group_id: str, ids: Iterable[str]) -> dict[str, Any]:
@@ -153,8 +155,7 @@ class ScimGroupProvider(TenantProvider):
         if group is None:
             return ReadResult("", {})
         ids = member_ids(group)
-        names = _names_by_id(scim)
-        live_members = {names.get(user_id) or user_id: True for user_id in ids}
+        live_members = _member_names(scim, ids)
         if not props.get("exclusive", True):  # members added by others are not this resource's business
             declared = set(declared_members(props))
             live_members = {name: True for name in live_members if name in declared}
