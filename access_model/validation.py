@@ -196,15 +196,9 @@ def _semantic_errors(data: Any) -> Iterator[ModelError]:
     catalog = data.get("catalog")
     if isinstance(catalog, list) and all(isinstance(s, str) for s in catalog):
         yield from _unknown_scopes(clients, catalog)
-    yield from _duplicates(
-        "clients", clients, lambda key, c: c.get("name", key), "tenant name", "client names are unique"
-    )
-    yield from _duplicates(
-        "groups", groups, lambda key, g: g.get("display_name"), "display_name", "SCIM groups are found by it"
-    )
-    yield from _duplicates(
-        "users", users, lambda key, u: u.get("user_name"), "user_name", "SCIM userNames are unique"
-    )
+    yield from _duplicates("clients", clients, "name", "tenant name", "client names are unique")
+    yield from _duplicates("groups", groups, "display_name", "display_name", "SCIM groups are found by it")
+    yield from _duplicates("users", users, "user_name", "user_name", "SCIM userNames are unique")
     for key, client in clients.items():
         secret = client.get("secret")
         if isinstance(secret, Mapping):
@@ -233,17 +227,18 @@ def _unknown_scopes(clients: dict[str, Any], catalog: list[str]) -> Iterator[Mod
                 )
 
 
-def _duplicates(section: str, items: dict[str, Any], value_of, label: str, why: str) -> Iterator[ModelError]:
-    """Flag the second and later objects that share a name (case-insensitively: the tenant and SCIM
-    compare these names without case)."""
+def _duplicates(
+    section: str, items: dict[str, Any], field: str, label: str, why: str
+) -> Iterator[ModelError]:
+    """Flag the second and later objects whose `field` is the same (case-insensitively: the tenant and
+    SCIM compare these names without case). A client without `name` is named by its key."""
     first: dict[str, str] = {}
     for key, item in items.items():
-        value = value_of(key, item)
+        value = item.get(field, key) if section == "clients" else item.get(field)
         if not isinstance(value, str):
             continue
         folded = value.casefold()
         if folded in first:
-            field = "name" if section == "clients" else label
             yield ModelError(
                 format_path((section, key, field)),
                 f"{label} {value!r} is also used by {format_path((section, first[folded]))} ({why})",
