@@ -123,7 +123,6 @@ def bench_tenant(clients: int, users: int, groups: int, members: int, workdir: P
             routes = Counter(emu.stats())
             total = sum(routes.values())
             detail = ", ".join(f"`{route}` {count}" for route, count in sorted(routes.items()) if count)
-            extra = ""
             if label == "audit":
                 extra = f"; exit {code}, {len(json.loads(out)['drift'])} findings"
             else:
