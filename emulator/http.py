@@ -15,7 +15,6 @@ from urllib.parse import parse_qs
 MAX_JSON_BODY = 1024 * 1024  # 1 MiB: far above any admin API body, small enough to refuse abuse
 
 StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
 
 @dataclass
@@ -149,11 +148,12 @@ class Request:
         except RecursionError:
             raise bad_request("JSON nested too deeply") from None
         if not isinstance(value, dict):
-            raise bad_request(f"expected a JSON object at the top level, got {_json_type(value)}")
+            raise bad_request(f"expected a JSON object at the top level, got {json_type_name(value)}")
         return value
 
 
-def _json_type(value: Any) -> str:
+def json_type_name(value: Any) -> str:
+    """How a JSON value's type is named in error messages ("a string", "an array", ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -165,11 +165,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return "an object"
-
-
-def json_type_name(value: Any) -> str:
-    """How a JSON value's type is named in error messages ("a string", "an array", ...)."""
-    return _json_type(value)
 
 
 def bearer_token(request: Request) -> str | None:

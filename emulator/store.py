@@ -212,10 +212,6 @@ class TenantStore:
         )
         return json.loads(row[0]) if row else None
 
-    def resource_server_names(self) -> dict[str, str]:
-        rows = self._connection().execute("SELECT id, name FROM resource_servers").fetchall()
-        return dict(rows)
-
     def scopes(self) -> dict[str, ScopeRow]:
         """Every scope in the catalog, by id (the catalog is small and read-mostly)."""
         rows = self._connection().execute("SELECT id, name, resource_server_id FROM scopes").fetchall()

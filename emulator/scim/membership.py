@@ -24,7 +24,6 @@ group followed by ``ScimStorage.update`` exactly (a test applies the same PATCHe
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,10 +64,6 @@ class GroupSnapshot:
     @property
     def version(self) -> str | None:
         return self.document.get("meta", {}).get("version")
-
-    @property
-    def members(self) -> list[MemberEntry] | None:
-        return None if self.members_json is None else json.loads(self.members_json)
 
 
 class GroupMembership(ABC):
