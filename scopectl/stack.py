@@ -106,19 +106,14 @@ def read_access(stack_file: StackFile) -> Any:
         raise ScopectlError(f"{stack_file.path}: cannot read ({exc.strerror})") from None
 
 
-def load_model(stack_file: StackFile, config: dict[str, Any] | None = None) -> AccessModel:
-    """The validated access model; every problem is listed in the error when it is invalid.
-
-    Pass the `config` already read with `read_config` to avoid parsing a large stack file twice."""
-    if config is None:
-        raw = read_access(stack_file)
-    elif ACCESS_KEY in config:
-        raw = config[ACCESS_KEY]
-    else:
+def load_model(stack_file: StackFile, config: dict[str, Any]) -> AccessModel:
+    """The validated access model from the `config` already read with `read_config` (a large stack
+    file is parsed once); every problem is listed in the error when it is invalid."""
+    if ACCESS_KEY not in config:
         raise ScopectlError(
             f"{stack_file.path}: config[{ACCESS_KEY!r}] missing: the stack file declares no access model"
         )
     try:
-        return parse(raw, source=f"{stack_file.path} ({ACCESS_KEY})")
+        return parse(config[ACCESS_KEY], source=f"{stack_file.path} ({ACCESS_KEY})")
     except InvalidModelError as exc:
         raise ScopectlError(str(exc)) from None
