@@ -157,7 +157,7 @@ class EmulatorApp:
         if plan.error_status is not None:
             return error_response(plan.error_status)(start_response)
         if plan.commit_then_drop:
-            body = self._dispatch(request, environ, lambda *args, **kwargs: None)
+            body = self._dispatch(request, lambda *args, **kwargs: None)
             try:
                 for _ in body:
                     pass
@@ -166,9 +166,9 @@ class EmulatorApp:
                 if callable(closer):
                     closer()
             raise DroppedConnection(label)
-        return self._dispatch(request, environ, start_response)
+        return self._dispatch(request, start_response)
 
-    def _dispatch(self, request: Request, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def _dispatch(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
         path = request.path
         if path == TOKEN_PATH:
             if request.method != "POST":
@@ -180,20 +180,22 @@ class EmulatorApp:
             return self.admin(request)(start_response)
         scim = SCIM_PATTERN.match(path)
         if scim is not None:
-            return self._scim(environ, start_response, scim.group("idpId"), scim.group("rest") or "")
+            return self._scim(request, start_response, scim.group("idpId"), scim.group("rest") or "")
         return json_response(404, {"code": "NOT_FOUND", "message": f"no such endpoint: {path}"})(
             start_response
         )
 
-    def _scim(self, environ: dict, start_response: StartResponse, idp_id: str, rest: str) -> Iterable[bytes]:
+    def _scim(
+        self, request: Request, start_response: StartResponse, idp_id: str, rest: str
+    ) -> Iterable[bytes]:
         idp = self.store.get_idp(idp_id)
         if idp is None:
             return _scim_error(404, f"no SCIM identity provider with id {idp_id!r}")(start_response)
         scim_app = self.scim_app
-        scim_environ = dict(environ)
-        scim_environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/scim/1/{idp_id}/v2"
+        scim_environ = dict(request.environ)
+        scim_environ["SCRIPT_NAME"] = request.environ.get("SCRIPT_NAME", "") + f"/scim/1/{idp_id}/v2"
         scim_environ["PATH_INFO"] = rest
-        scim_environ[PRINCIPAL_KEY] = self._scim_principal(Request(environ), idp_id, idp.token_digest)
+        scim_environ[PRINCIPAL_KEY] = self._scim_principal(request, idp_id, idp.token_digest)
         return scim_app(scim_environ, start_response)
 
     def _scim_principal(self, request: Request, idp_id: str, idp_digest: bytes) -> Principal | None:
