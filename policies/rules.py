@@ -36,12 +36,14 @@ CLIENT_SECRET = _DYNAMIC + "zidentity:ClientSecret"
 SCIM_GROUP = _DYNAMIC + "scim:Group"
 SCIM_USER = _DYNAMIC + "scim:User"
 
-# Sentinels the engine uses for values only known after `up` (pulumi_policy.proxy, pulumi.runtime.rpc).
+# Sentinels the engine uses for values only known after `up` (pulumi_policy.proxy, pulumi.runtime.rpc);
+# UNKNOWN_SENTINEL is the one for a value of any type, which `pulumi preview --json` prints.
+UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 UNKNOWN_VALUES = frozenset(
     {
         "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
         "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        UNKNOWN_SENTINEL,
         "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
         "030794c1-ac77-496b-92df-f27374a8bd58",
         "e48ece36-62e2-4504-bad9-02848725956a",
@@ -73,9 +75,7 @@ class UnknownValue(Exception):
     """A value the rule needs is not known yet (preview); `path` says which, e.g. ["scopes"], and
     `sentinel` is the engine's placeholder found there (it tells the value's type)."""
 
-    def __init__(
-        self, path: Sequence[str | int], sentinel: str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-    ) -> None:
+    def __init__(self, path: Sequence[str | int], sentinel: str = UNKNOWN_SENTINEL) -> None:
         self.path = list(path)
         self.sentinel = sentinel
         super().__init__("." + ".".join(str(p) for p in self.path) + " is not known during preview")

@@ -1,9 +1,9 @@
 """Pulumi type tokens of Scope Manager's dynamic resources (a public contract, see
-docs/architecture.md), and URN parsing.
+docs/architecture.md), the engine's preview placeholders, and URN parsing.
 
-The tokens come from `policies.rules`, which the report already uses for its findings, rather than
-from `providers`, so that `scopectl report` can read a preview on a machine that has only the JSON and
-the CLI never depends on provider internals.
+The tokens and the unknown-value sentinel come from `policies.rules`, which the report already uses
+for its findings, rather than from `providers`, so that `scopectl report` can read a preview on a
+machine that has only the JSON and the CLI never depends on provider internals.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from policies.rules import API_CLIENT, CLIENT_SECRET, SCIM_GROUP, SCIM_USER, SCOPE_ASSIGNMENT
 
+# What the engine puts in place of values it will only know after `pulumi up` (preview only).
+from policies.rules import UNKNOWN_SENTINEL as UNKNOWN_SENTINEL
+
 MANAGED_TYPES = frozenset({API_CLIENT, SCOPE_ASSIGNMENT, CLIENT_SECRET, SCIM_GROUP, SCIM_USER})
 
-# What the engine puts in place of values it will only know after `pulumi up` (preview only).
-UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # What `pulumi preview --json` prints in place of every secret value.
 SECRET_PLACEHOLDER = "[secret]"
 
