@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
     model = parse(raw, source=source)
-    state = desired_state(model, dt.date.today())
+    # The day the program judges expiry by (its UTC date), not the local one, so the warnings agree.
+    state = desired_state(model, dt.datetime.now(dt.UTC).date())
     for warning in state.warnings:
         print(f"{source}: warning: {warning}", file=sys.stderr)
     print(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,6 +48,36 @@ def test_valid_model_exits_zero_with_a_summary(project, capsys):
 
     assert code == 0
     assert "Pulumi.dev.yaml: valid (1 client, 0 groups, 0 users)" in capsys.readouterr().out
+
+
+@pytest.fixture(params=["Etc/GMT-14", "Etc/GMT+12"], ids=["UTC+14", "UTC-12"])
+def far_time_zone(request) -> Iterator[None]:
+    """Local time 14 hours ahead of or 12 behind UTC: at any moment, in at least one of the two the
+    local date is not the UTC date."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = request.param
+    time.tzset()
+    yield
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+
+
+def test_expiry_warnings_use_the_utc_day_the_program_uses(project, capsys, far_time_zone):
+    utc_today = dt.datetime.now(dt.UTC).date()
+    model = json.loads(json.dumps(VALID_MODEL))
+    model["clients"]["reporting"]["scopes"]["scim:read"] = {"expires": utc_today.isoformat()}
+    write_stack(project, "dev", model)
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    if dt.datetime.now(dt.UTC).date() != utc_today:
+        pytest.skip("the UTC day changed while the test ran")
+    assert code == 0
+    expected = f'clients.reporting.scopes["scim:read"]: grant expires today ({utc_today.isoformat()})'
+    assert expected in capsys.readouterr().err
 
 
 def test_every_problem_is_printed_with_its_path(project, capsys):
