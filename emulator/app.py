@@ -140,7 +140,7 @@ class EmulatorApp:
         started = time.perf_counter()
         label = route_label(self.admin.routes, request.method, request.path)
         self.counter.count(label)
-        if log.isEnabledFor(logging.INFO):
+        if self.options.verbose:
             start_response = self._logging_start_response(start_response, request, started)
 
         admission = self.limiter.admit(request.path == TOKEN_PATH)

@@ -17,7 +17,7 @@ class EmulatorOptions:
     dialect: str = "strict"
     rate_limit: RateLimitSpec | None = None
     faults: FaultSpec | None = None
-    verbose: bool = False
+    verbose: bool = False  # one INFO line per request on the "emulator.requests" logger
     # Injectable clocks let in-process tests expire tokens and secrets without waiting.
     clock: Callable[[], float] = field(default=time.time)
     monotonic: Callable[[], float] = field(default=time.monotonic)  # drives the rate limiter's bucket

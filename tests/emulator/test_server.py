@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from emulator.server import _parser
-from tests.emulator.conftest import client_body
+from tests.emulator.conftest import client_body, make_tenant
 from tests.support.emulator import REPO_ROOT, _child_env, run_emulator
 
 CLIENTS = "/ziam/admin/api/v1/api-clients"
@@ -334,3 +335,22 @@ def test_the_data_dir_and_the_databases_holding_keys_are_private(emulator):
     assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in databases} == {
         path.name: 0o600 for path in databases
     }
+
+
+def test_in_process_verbose_option_decides_whether_requests_are_logged(tmp_path, caplog):
+    """``EmulatorOptions.verbose`` is the switch, not whatever level the host process's logging is at."""
+    caplog.set_level(logging.INFO, logger="emulator.requests")
+    for verbose in (False, True):
+        tenant = make_tenant(tmp_path / f"verbose-{verbose}", verbose=verbose)
+        try:
+            caplog.clear()
+            tenant.token()
+            lines = [record.getMessage() for record in caplog.records if record.name == "emulator.requests"]
+        finally:
+            tenant.http.close()
+            tenant.app.close()
+        if verbose:
+            assert len(lines) == 1 and lines[0].startswith("POST /oauth2/v1/token 200 "), lines
+            assert tenant.credentials["client_secret"] not in lines[0]
+        else:
+            assert lines == []
