@@ -289,6 +289,8 @@ def write_scopes_justified(props: Mapping[str, Any], config: Mapping[str, Any]) 
     for scope, metadata in sorted(_scopes(props).items()):
         if not is_write_scope(scope, markers):
             continue
+        if is_unknown(metadata):
+            raise UnknownValue(["scopes", scope], metadata)
         justification = metadata.get("justification") if isinstance(metadata, Mapping) else None
         if is_unknown(justification):
             raise UnknownValue(["scopes", scope, "justification"], justification)

@@ -73,6 +73,13 @@ def test_unknown_value_becomes_an_advisory_finding() -> None:
     assert finding.message.startswith("can't run during preview: .scopes.scim:write.justification")
 
 
+def test_unknown_scope_metadata_is_not_taken_for_a_missing_justification() -> None:
+    resources = _stack({"scim:write": UNKNOWN}, purpose="integration")
+    (finding,) = evaluate(resources)
+    assert (finding.rule, finding.level) == ("write-scopes-justified", "advisory")
+    assert finding.message.startswith("can't run during preview: .scopes.scim:write ")
+
+
 def test_scope_classification() -> None:
     assert rules.is_write_scope("scim:write") and rules.is_write_scope("Scope:Default: Role:API Full Access")
     assert not rules.is_write_scope("scim:read")
