@@ -2,7 +2,8 @@
 
 Prints every problem with its exact path (`clients.reporting.scopes["scim:wrte"]: unknown scope
 ...`), all at once, and exits 1; prints a one-line summary and exits 0 when the model is valid. It
-uses the same `access_model.validate` the program runs, so "valid here" means "the program accepts it".
+uses the same `access_model.parse` (validation, then building) the program runs, so "valid here" means
+"the program accepts it".
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from access_model import desired_state, parse, validate
+from access_model import AccessModel, InvalidModelError, ModelError, desired_state, parse
 from scopectl.errors import EXIT_ERROR, EXIT_OK
 from scopectl.markdown import plural
 from scopectl.stack import find_project_dir, locate, read_access
@@ -52,9 +53,14 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project = find_project_dir(args.cwd) if args.cwd else None
     stack_file = locate(args.stack, args.stack_file, project)
-    raw = read_access(stack_file)
-    errors = validate(raw)
     source = str(stack_file.path)
+    # parse validates (once) and builds; its error carries the same list `validate` would return.
+    model: AccessModel | None = None
+    errors: list[ModelError] = []
+    try:
+        model = parse(read_access(stack_file), source=source)
+    except InvalidModelError as exc:
+        errors = exc.errors
 
     if args.format == "json":
         payload = {
@@ -65,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return EXIT_ERROR if errors else EXIT_OK
 
-    if errors:
+    if model is None:
         for error in errors:
             print(f"{source}: {error.path}: {error.message}")
         print(
@@ -73,7 +79,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
 
-    model = parse(raw, source=source)
     # The day the program judges expiry by (its UTC date), not the local one, so the warnings agree.
     state = desired_state(model, dt.datetime.now(dt.UTC).date())
     for warning in state.warnings:
