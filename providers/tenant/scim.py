@@ -178,6 +178,7 @@ class ScimClient:
                 self._invalidate()
                 found = lookup()
                 if found is not None:
+                    self._check_made_by(kind, body, found)
                     log.info("SCIM create in %s: response lost, found the created resource", kind)
                     return found
                 outcome_unknown = True
@@ -195,6 +196,7 @@ class ScimClient:
                 found = lookup()
                 if found is None:
                     raise
+                self._check_made_by(kind, body, found)
                 log.info("SCIM create in %s: retry clashed, returning the resource made first", kind)
                 return found
             self._invalidate()
@@ -202,6 +204,21 @@ class ScimClient:
             if created.get("id"):
                 self._remember_version(str(created["id"]), response, created)
             return created
+
+    def _check_made_by(self, kind: str, body: Mapping[str, Any], found: Record) -> None:
+        """Raise `Conflict` unless `found` (looked up by its unique name after a lost create response)
+        can be what `body` created: every attribute the create set that the server keeps must match.
+        One that does not held the name before (the lost answer was a 409): it stays a clash, as a
+        plain create reports it, and is never handed back as ours for a provider to take over."""
+        if not _has_attributes_of(body, found):
+            name = body.get("userName") or body.get("displayName")
+            raise Conflict(
+                409,
+                "POST",
+                httpx.URL(self._base).path + f"/{kind}",
+                f"{name!r} already exists in {kind} (id {found.get('id')}) and is not the one this "
+                "create made: the name was taken before",
+            )
 
     # -- users ------------------------------------------------------------------------------------
     def _load_users(self) -> dict[str, Record]:
@@ -520,6 +537,29 @@ class ScimClient:
 
 def _patch_body(ops: list[Mapping[str, Any]]) -> dict[str, Any]:
     return {"schemas": [PATCH_SCHEMA], "Operations": [dict(op) for op in ops]}
+
+
+def _has_attributes_of(body: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    """Whether `record` carries the attributes `body` set, where the server keeps them (names
+    compared case-insensitively, emails by address, sub-attributes such as `name.givenName` one by
+    one; `members` are left out, as big groups get theirs after the create)."""
+    for key, sent in body.items():
+        if key in ("schemas", "members") or key not in record:
+            continue
+        kept = record[key]
+        if key in ("userName", "displayName"):
+            same = str(kept).casefold() == str(sent).casefold()
+        elif key == "emails":
+            same = {str(e.get("value")).casefold() for e in kept or []} == {
+                str(e.get("value")).casefold() for e in sent or []
+            }
+        elif isinstance(sent, Mapping) and isinstance(kept, Mapping):
+            same = all(kept.get(sub) == value for sub, value in sent.items() if sub in kept)
+        else:
+            same = scim_bool(kept) == scim_bool(sent)
+        if not same:
+            return False
+    return True
 
 
 def _as_int(value: Any) -> int | None:

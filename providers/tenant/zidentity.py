@@ -8,6 +8,8 @@ Reliability rules kept here:
 - `create_client` is idempotent: when a create's response is lost (the transport raises
   `OutcomeUnknown`) the client is looked up by name before anything is re-sent, and a re-sent create
   that clashes on the name returns the object the first attempt made. Names are unique per tenant.
+  A client found that way counts as ours only if it has the fields the create set; otherwise the
+  name was taken before (the lost answer was a 409) and it is a `Conflict`, as a plain create says.
 - `create_secret` cannot recover a lost response: the value is shown only once. It lists the secrets
   before creating, and after a lost response deletes the orphan (an id that was not there before) and
   creates again, so the caller always holds the value of the one secret that stays.
@@ -49,6 +51,24 @@ def writable_client_body(record: Mapping[str, Any]) -> dict[str, Any]:
         for resource in record.get("clientResources") or []
     ]
     return body
+
+
+def _fields_set_by(record: Mapping[str, Any], like: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The fields a create body sets (those of `like`, default the record itself), comparable
+    between the body sent and the record read back: no description is an empty one, and scopes
+    are a set of (resource server, scope) ids."""
+    keys = like if like is not None else record
+    fields: dict[str, Any] = {}
+    for key in ("name", "description", "status", "accessTokenLifeTime"):
+        if key in keys:
+            fields[key] = (record.get(key) or "") if key == "description" else record.get(key)
+    if "clientResources" in keys:
+        fields["clientResources"] = {
+            (str(resource.get("id")), str(scope.get("id")))
+            for resource in record.get("clientResources") or []
+            for scope in resource.get("selectedScopes") or []
+        }
+    return fields
 
 
 class ZIdentityClient:
@@ -164,6 +184,7 @@ class ZIdentityClient:
                     raise
                 found = self._match_name(self.list_clients(), name)
                 if found is not None:
+                    self._check_made_by(body, found, path)
                     log.info("create of API client %r: response lost, found the created client", name)
                     return found
                 outcome_unknown = True
@@ -174,6 +195,7 @@ class ZIdentityClient:
                 found = self._match_name(self.list_clients(), name)
                 if found is None:
                     raise
+                self._check_made_by(body, found, path)
                 log.info("create of API client %r: retry clashed, returning the client made first", name)
                 return found
             if not budget.wait():
@@ -182,6 +204,20 @@ class ZIdentityClient:
                     httpx.URL(self._base + path).path,
                     f"create outcome unknown {budget.attempts} times",
                 )
+
+    def _check_made_by(self, body: Mapping[str, Any], found: Record, path: str) -> None:
+        """Raise `Conflict` unless `found` (looked up by name after a lost create response) can be
+        the client `body` made: every field the create set must match. A client that held the name
+        before (the lost answer was a 409) then stays a clash, as a plain create reports it, and is
+        never handed back as ours for a provider to take over without `adopt`."""
+        if _fields_set_by(body) != _fields_set_by(found, like=body):
+            raise Conflict(
+                409,
+                "POST",
+                httpx.URL(self._base + path).path,
+                f"an API client named {body.get('name')!r} already exists (id {found.get('id')}) and is "
+                "not the one this create made: the name was taken before",
+            )
 
     def update_client(self, client_id: str, body: Mapping[str, Any]) -> Record:
         """Full replace (PUT). Raises `NotFound` if the client is gone."""

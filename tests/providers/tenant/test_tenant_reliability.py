@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from providers.tenant import ConnectionFailed, Tenant, member_ids
+from providers.tenant import Conflict, ConnectionFailed, Tenant, member_ids
 from tests.providers.tenant.conftest import settings_from
 from tests.support.emulator import RunningEmulator, run_emulator
 
@@ -59,6 +59,48 @@ def test_a_lost_create_response_returns_the_client_it_made(emulator):
     stats = emulator.stats()
     assert stats[f"POST {ADMIN}/api-clients"] == 1  # never re-sent: found by name instead
     assert stats[f"GET {ADMIN}/api-clients"] >= 1
+
+
+def test_a_lost_create_response_does_not_pass_off_a_client_that_was_there_before(emulator):
+    """The name was taken before the create: the server answered 409 and the answer was lost. The
+    client found by name is someone else's and must come back as a clash, not as "the one we made"
+    (which would let a provider take it over without adopt)."""
+    with tenant_for(emulator) as tenant:
+        before = tenant.zidentity.create_client({**client_body("taken-before"), "description": "not ours"})
+        emulator.set_faults(seed=1, commit_then_drop_rate=1.0, routes=[f"POST {ADMIN}/api-clients"])
+        with pytest.raises(Conflict, match="taken-before"):
+            tenant.zidentity.create_client(client_body("taken-before"))
+        emulator.set_faults()
+        assert all_client_names(emulator).count("taken-before") == 1
+        assert tenant.zidentity.get_client(before["id"])["description"] == "not ours"
+
+
+def test_a_lost_user_create_does_not_pass_off_a_user_that_was_there_before(emulator):
+    """The SCIM side of the test above: a userName taken before a create whose 409 was lost."""
+    with tenant_for(emulator) as tenant:
+        before = tenant.scim.create_user({"userName": "taken-before@example.com", "externalId": "theirs"})
+        emulator.set_faults(seed=1, commit_then_drop_rate=1.0, routes=["POST */Users"])
+        with pytest.raises(Conflict, match="taken-before@example.com"):
+            tenant.scim.create_user({"userName": "taken-before@example.com", "externalId": "ours"})
+        emulator.set_faults()
+        assert tenant.scim.get_user(before["id"])["externalId"] == "theirs"
+
+
+def test_a_lost_user_create_response_returns_the_user_it_made(emulator):
+    emulator.set_faults(seed=1, commit_then_drop_rate=1.0, routes=["POST */Users"])
+    with tenant_for(emulator) as tenant:
+        body = {
+            "userName": "lost-user@example.com",
+            "name": {"givenName": "Lost", "familyName": "User"},
+            "emails": [{"value": "lost-user@example.com", "type": "work", "primary": True}],
+            "active": True,
+            "externalId": "ours",
+        }
+        created = tenant.scim.create_user(body)
+        emulator.set_faults()
+        assert created["userName"] == "lost-user@example.com"
+        assert [u["id"] for u in tenant.scim.list_users()].count(created["id"]) == 1
+    assert emulator.stats()["POST /scim/1/{idpId}/v2/Users"] == 1
 
 
 def test_a_lost_secret_is_replaced_and_its_orphan_deleted(emulator):
