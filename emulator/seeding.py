@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from emulator.catalog import resource_server_record, scope_id_by_name
 from emulator.hashing import CredentialHasher, new_id, new_secret_value
 from emulator.store import ClientFields, ClientRow, IdpRow, SecretRow, TenantStore
+from emulator.tokens import has_live_secret
 
 ADMIN_CLIENT_NAME = "emulator-admin"
 ADMIN_SCOPES = ("ziam:admin", "scim:read", "scim:write")
@@ -66,15 +67,6 @@ def _admin_client(store: TenantStore, previous_id: str | None, now: int) -> Clie
     return store.create_client(new_id(), _admin_fields(), now, cap=1 << 30)
 
 
-def _secret_still_valid(
-    store: TenantStore, hasher: CredentialHasher, client_id: str, value: str, now: int
-) -> bool:
-    return any(
-        secret.expires_at > now and hasher.matches(value, secret.salt, secret.digest)
-        for secret in store.list_secrets(client_id)
-    )
-
-
 def bootstrap(
     store: TenantStore,
     hasher: CredentialHasher,
@@ -89,7 +81,7 @@ def bootstrap(
     client_secret = previous.get("client_secret") or ""
     if not (
         client.id == previous.get("client_id")
-        and _secret_still_valid(store, hasher, client.id, client_secret, now)
+        and has_live_secret(store, hasher, client.id, client_secret, now)
     ):
         client_secret = new_secret_value()
         salt = hasher.new_salt()

@@ -29,6 +29,16 @@ class IssuedToken:
     expires_in: int
 
 
+def has_live_secret(
+    store: TenantStore, hasher: CredentialHasher, client_id: str, value: str, now: int
+) -> bool:
+    """Whether ``value`` is one of the client's secrets that has not expired at ``now``."""
+    return any(
+        secret.expires_at > now and hasher.matches(value, secret.salt, secret.digest)
+        for secret in store.list_secrets(client_id)
+    )
+
+
 class CredentialsRejected(Exception):
     """The client id/secret pair does not authenticate; the message is safe to show (no secret in it)."""
 
@@ -62,12 +72,7 @@ class TokenService:
             raise CredentialsRejected(
                 "this client authenticates with a private-key JWT, which the emulator does not support"
             )
-        now = int(self._clock())
-        valid = any(
-            secret.expires_at > now and self._hasher.matches(client_secret, secret.salt, secret.digest)
-            for secret in self._store.list_secrets(client_id)
-        )
-        if not valid:
+        if not has_live_secret(self._store, self._hasher, client_id, client_secret, int(self._clock())):
             raise CredentialsRejected("unknown client or wrong secret")
         if not client.fields.status:
             raise CredentialsRejected("the client is disabled")
