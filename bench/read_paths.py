@@ -38,10 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from providers.tenant import Tenant, TenantSettings, member_ids  # noqa: E402
+from providers.tenant.scim import GROUP_SCHEMA, USER_SCHEMA  # noqa: E402
 from tests.support.emulator import RunningEmulator, run_emulator  # noqa: E402
 
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 BULK_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_SIZE = 500
 READ_THREADS = 8
@@ -228,11 +227,16 @@ def big_group(emulator: RunningEmulator, size: Size) -> list[Figure]:
     return figures
 
 
+def scim_page_size(dialect: str) -> int:
+    """Users or groups per list page the emulator sends: ZPA caps a page at 100."""
+    return 100 if dialect == "zpa" else 1000
+
+
 def render(
     size: Size, dialect: str, seed_seconds: float, reads: list[Figure], reconcile: list[Figure], pages: int
 ) -> str:
     flags = (" --quick" if size is QUICK else "") + (f" --dialect {dialect}" if dialect != "strict" else "")
-    page_size = 100 if dialect == "zpa" else 1000
+    page_size = scim_page_size(dialect)
     lines = [
         "# read_paths: reading a whole tenant, reconciling a huge group",
         "",
@@ -296,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             measure(emulator, "naive (1 GET per object)", read_naive(client_ids, user_ids, group_ids)),
             measure(emulator, "ours (shared listings)", read_ours(client_ids, user_ids, group_ids)),
         ]
-        scim_page = 100 if args.dialect == "zpa" else 1000
+        scim_page = scim_page_size(args.dialect)
         pages = -(-len(client_ids) // 1000) + sum(-(-n // scim_page) for n in (len(user_ids), len(group_ids)))
         reconcile = big_group(emulator, size)
     report = render(size, args.dialect, seed_seconds, reads, reconcile, pages)
