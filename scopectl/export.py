@@ -22,6 +22,7 @@ import yaml
 
 from access_model import ACCESS_KEY, validate
 from providers.tenant import TenantSettings
+from providers.tenant.settings import SETTING_FIELDS
 from scopectl.errors import EXIT_OK, ScopectlError, write_text
 from scopectl.export_model import ExportedModel, build_model
 from scopectl.findings import is_privileged_scope
@@ -34,8 +35,7 @@ from scopectl.tenant_access import add_tenant_arguments, open_tenant, resolve_se
 _INDENT = "  "
 _PURPOSES = "provisioning|integration|automation|reporting|audit|monitoring"
 # Non-secret settings carried into the exported stack file, so it points at the tenant it came from.
-_PLAIN_SETTINGS = (("vanityDomain", "vanity_domain"), ("cloud", "cloud"), ("tokenUrl", "token_url"),
-                   ("apiUrl", "api_url"), ("scimUrl", "scim_url"))  # fmt: skip
+_PLAIN_SETTINGS = ("vanityDomain", "cloud", "tokenUrl", "apiUrl", "scimUrl")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -142,8 +142,8 @@ def render(exported: ExportedModel, settings: TenantSettings, today: dt.date) ->
         )
         lines.append("# used; managing it from the same stack could lock the stack out of its own tenant.")
     lines.append("config:")
-    for key, attribute in _PLAIN_SETTINGS:
-        value = getattr(settings, attribute)
+    for key in _PLAIN_SETTINGS:
+        value = getattr(settings, SETTING_FIELDS[key])
         if value and not (settings.vanity_domain and key in ("tokenUrl", "apiUrl")):
             lines.append(f"{_INDENT}scope-manager:{key}: {_scalar(value)}")
     lines.append(f"{_INDENT}{ACCESS_KEY}:")
