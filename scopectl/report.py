@@ -20,7 +20,15 @@ from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError, write_text
 from scopectl.findings import Finding, Findings, load_policy_config
 from scopectl.markdown import COMMENT_LIMIT, Section, capped_list, code, escape, fit_sections, plural
 from scopectl.preview import PreviewDocument, load_preview
-from scopectl.review import ClientReview, GroupReview, Review, ScopeGrant, UserReview, build_review
+from scopectl.review import (
+    ClientReview,
+    FieldChange,
+    GroupReview,
+    Review,
+    ScopeGrant,
+    UserReview,
+    build_review,
+)
 
 _MEMBERS_SHOWN = 50
 _FULL_REPORT_HINT = "Run `python -m scopectl report --format json` on the preview for everything."
@@ -248,8 +256,7 @@ _LIFECYCLE_WORDS = {
 
 
 def _client_block(client: ClientReview) -> str:
-    name = f" ({code(client.tenant_name)})" if client.tenant_name and client.tenant_name != client.key else ""
-    lines = [f"**{code(client.key)}**{name}{_lifecycle(client.lifecycle)}"]
+    lines = [_heading(client.key, client.tenant_name) + _lifecycle(client.lifecycle)]
     lines += [f"- granted {_scope(g)}" for g in client.scopes_granted]
     lines += [f"- revoked {_scope(g, show_metadata=False)}" for g in client.scopes_revoked]
     lines += [f"- justification/expiry edited: {_scope(g)}" for g in client.scopes_amended]
@@ -257,8 +264,17 @@ def _client_block(client: ClientReview) -> str:
         lines.append("- scopes change (the preview hides the values: secret or known only after apply)")
     if client.secret:
         lines.append(_secret_line(client))
-    lines += [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in client.field_changes]
+    lines += _field_lines(client.field_changes)
     return "\n".join(lines) + "\n"
+
+
+def _heading(key: str, name: str | None) -> str:
+    """The logical key in bold, then the tenant name when the object is named differently there."""
+    return f"**{code(key)}**" + (f" ({code(name)})" if name and name != key else "")
+
+
+def _field_lines(changes: list[FieldChange]) -> list[str]:
+    return [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in changes]
 
 
 def _lifecycle(lifecycle: str) -> str:
@@ -298,8 +314,7 @@ def _secret_line(client: ClientReview) -> str:
 
 
 def _group_block(group: GroupReview) -> str:
-    name = f" ({code(group.display_name)})" if group.display_name and group.display_name != group.key else ""
-    lines = [f"**{code(group.key)}**{name}{_lifecycle(group.lifecycle)}"]
+    lines = [_heading(group.key, group.display_name) + _lifecycle(group.lifecycle)]
     if group.members_opaque:
         lines.append("- members change (hidden in the preview)")
     if group.lifecycle == "deleted" and group.member_count:
@@ -308,17 +323,16 @@ def _group_block(group: GroupReview) -> str:
         lines.append(f"- {len(group.joining)} joining: {capped_list(group.joining, _MEMBERS_SHOWN)}")
     if group.leaving:
         lines.append(f"- {len(group.leaving)} leaving: {capped_list(group.leaving, _MEMBERS_SHOWN)}")
-    lines += [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in group.field_changes]
+    lines += _field_lines(group.field_changes)
     return "\n".join(lines) + "\n"
 
 
 def _user_block(user: UserReview) -> str:
-    name = f" ({code(user.user_name)})" if user.user_name and user.user_name != user.key else ""
     what = _LIFECYCLE_WORDS.get(user.lifecycle, escape(user.lifecycle))
     if user.activation:
         what += f", **{user.activation}**"
-    lines = [f"**{code(user.key)}**{name} — {what}"]
-    lines += [f"- {code(f.field)}: {escape(f.old)} → {escape(f.new)}" for f in user.field_changes]
+    lines = [f"{_heading(user.key, user.user_name)} — {what}"]
+    lines += _field_lines(user.field_changes)
     return "\n".join(lines) + "\n"
 
 
