@@ -39,13 +39,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from providers import ApiClient, ClientSecret, ScimGroup, ScimUser, ScopeAssignment  # noqa: E402
-from providers._base import CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, config_from_credentials  # noqa: E402
+from providers._base import SECRET_STACK_KEYS, config_from_credentials  # noqa: E402
 from tests.support.emulator import RunningEmulator, run_emulator  # noqa: E402
 from tests.support.engine_double import Engine, Goal, ProviderProcess  # noqa: E402
 from tests.support.sdk_capture import capture_registrations  # noqa: E402
 
 SCOPES = ["scim:read", "scim:write", "connector:read", "connector:write", "sync:profile:read", "ziam:read"]
-SECRET_KEYS = {f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS}
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ def run(size: Size, parallel: int) -> tuple[list[Figure], dict[str, int]]:
         run_emulator(Path(data) / "tenant") as emulator,
     ):
         config = config_from_credentials(emulator.credentials)
-        plugin = ProviderProcess(ROOT, config=config, secret_keys=SECRET_KEYS)
+        plugin = ProviderProcess(ROOT, config=config, secret_keys=SECRET_STACK_KEYS)
         plugin.start()
         try:
             plugin.configure()

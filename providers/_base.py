@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-# The settings' keys and their stack config namespace live in one place, the settings module;
-# CONFIG_NAMESPACE and SECRET_CONFIG_KEYS are re-exported for the tests, the bench and the end-to-end
-# stack that configure the providers.
-from providers.tenant.settings import CONFIG_KEYS, SETTING_FIELDS
-from providers.tenant.settings import CONFIG_NAMESPACE as CONFIG_NAMESPACE
-from providers.tenant.settings import SECRET_CONFIG_KEYS as SECRET_CONFIG_KEYS
+# The settings' keys and their stack config namespace live in one place, the settings module.
+from providers.tenant.settings import CONFIG_KEYS, CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, SETTING_FIELDS
 
 if TYPE_CHECKING:
     from providers.tenant import Tenant, TenantSettings
+
+SECRET_STACK_KEYS = frozenset(f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS)
+"""Stack config keys (namespaced) to set with ``--secret``: for the tests, the bench and the
+end-to-end stack that configure the providers from a ``credentials.json``."""
 
 
 def config_from_credentials(credentials: Mapping[str, str]) -> dict[str, str]:

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
-from providers._base import CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, config_from_credentials
+from providers._base import SECRET_STACK_KEYS, config_from_credentials
 from providers.tenant import writable_client_body
 from tests.support.emulator import RunningEmulator, run_emulator
 
@@ -112,9 +112,8 @@ class Stack:
         self.env = hermetic_env(workdir)
         self.pulumi("login", f"file://{workdir / 'state'}")
         self.pulumi("stack", "init", "dev", "--secrets-provider", "passphrase")
-        secret_keys = {f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS}
         for key, value in config_from_credentials(emulator.credentials).items():
-            secret_flag = ["--secret"] if key in secret_keys else []
+            secret_flag = ["--secret"] if key in SECRET_STACK_KEYS else []
             self.pulumi("config", "set", *secret_flag, key, stdin=value)
         self.set(prefix=prefix, scopes="scim:read")
 

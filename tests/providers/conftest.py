@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from providers._base import CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, config_from_credentials
+from providers._base import SECRET_STACK_KEYS, config_from_credentials
 from tests.support.emulator import RunningEmulator, run_emulator
 from tests.support.engine_double import Engine, EngineError, ProviderProcess
 
@@ -24,8 +24,6 @@ SCOPE_ASSIGNMENT = "pulumi-python:dynamic/zidentity:ScopeAssignment"
 CLIENT_SECRET = "pulumi-python:dynamic/zidentity:ClientSecret"
 SCIM_GROUP = "pulumi-python:dynamic/scim:Group"
 SCIM_USER = "pulumi-python:dynamic/scim:User"
-
-SECRET_STACK_KEYS = frozenset(f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS)
 
 
 def stack_config(credentials: Mapping[str, str]) -> dict[str, str]:
