@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from emulator.hashing import ID_ALPHABET
+
 AUDIENCE = "https://api.zscaler.com"
 RESOURCE_SERVER_NAME = "Zscaler APIs"
-
-_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def stable_id(label: str) -> str:
@@ -21,8 +21,8 @@ def stable_id(label: str) -> str:
     number = int.from_bytes(hashlib.sha256(label.encode()).digest()[:12], "big")
     chars = []
     for _ in range(13):
-        number, digit = divmod(number, len(_ALPHABET))
-        chars.append(_ALPHABET[digit])
+        number, digit = divmod(number, len(ID_ALPHABET))
+        chars.append(ID_ALPHABET[digit])
     return "".join(chars)
 
 

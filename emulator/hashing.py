@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import secrets
 
-_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+"""The characters of ZIdentity ids (13 of them, lowercase letters and digits)."""
 
 
 def new_id() -> str:
     """A fresh 13-character lowercase id, the shape of real ZIdentity ids."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(13))
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(13))
 
 
 def new_secret_value() -> str:
