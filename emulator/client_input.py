@@ -41,9 +41,8 @@ def _check_known(obj: dict, allowed: set[str], where: str) -> None:
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], place: str, described: str) -> Any:
-    is_bool = isinstance(value, bool)
-    wants_bool = kind is bool
-    if not isinstance(value, kind) or (is_bool and not wants_bool and kind is int):
+    # bool is a subclass of int in Python, but JSON's true is not a number.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise bad_request(f"{place}: expected {described}, got {json_type_name(value)}")
     return value
 
