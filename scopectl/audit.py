@@ -23,9 +23,8 @@ from scopectl.findings import is_privileged_scope
 from scopectl.live import LiveTenant, read_tenant
 from scopectl.markdown import COMMENT_LIMIT, Section, code, escape, fit_sections, plural
 from scopectl.progress import Progress
-from scopectl.stack import find_project_dir, load_model, locate, read_config
+from scopectl.stack import add_stack_arguments, load_model, read_config, stack_file_from
 from scopectl.tenant_access import add_tenant_arguments, open_tenant, resolve_settings
-from scopectl.validate import add_stack_arguments
 
 DEFAULT_EXPIRING_DAYS = 14
 
@@ -100,8 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.expiring_days < 0:
         raise ScopectlError("--expiring-days must be 0 or more")
     progress = Progress(enabled=not args.quiet)
-    project = find_project_dir(args.cwd) if args.cwd else None
-    stack_file = locate(args.stack, args.stack_file, project)
+    stack_file = stack_file_from(args)
     stack_config = read_config(stack_file)
     model = load_model(stack_file, stack_config)
     today = args.as_of or dt.datetime.now(dt.UTC).date()

@@ -29,7 +29,7 @@ from scopectl.findings import is_privileged_scope
 from scopectl.live import read_tenant
 from scopectl.markdown import plural
 from scopectl.progress import Progress
-from scopectl.stack import find_project_dir, locate, read_config
+from scopectl.stack import read_config, stack_file_from
 from scopectl.tenant_access import add_tenant_arguments, open_tenant, resolve_settings
 
 _INDENT = "  "
@@ -71,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
     stack_config: dict[str, Any] = {}
     source = "the environment"
     if args.stack or args.stack_file:
-        project = find_project_dir(args.cwd) if args.cwd else None
-        stack_file = locate(args.stack, args.stack_file, project)
+        stack_file = stack_file_from(args)
         stack_config, source = read_config(stack_file), str(stack_file.path)
     settings = resolve_settings(stack_config, args.credentials_file, source=source)
 

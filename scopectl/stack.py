@@ -8,6 +8,7 @@ which stacks it did find, so a typo in a stack name is a one-look fix.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,24 @@ PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 class StackFile:
     name: str
     path: Path
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """--stack / --stack-file / --cwd, shared by the commands that read a stack file."""
+    parser.add_argument("--stack", "-s", metavar="NAME", help="stack name; reads Pulumi.NAME.yaml")
+    parser.add_argument("--stack-file", type=Path, metavar="FILE", help="read this stack file instead")
+    parser.add_argument(
+        "--cwd",
+        "-C",
+        type=Path,
+        metavar="DIR",
+        help="project directory (default: the nearest directory holding Pulumi.yaml)",
+    )
+
+
+def stack_file_from(args: argparse.Namespace) -> StackFile:
+    """The stack file that the arguments of `add_stack_arguments` name."""
+    return locate(args.stack, args.stack_file, find_project_dir(args.cwd) if args.cwd else None)
 
 
 def find_project_dir(start: Path | None = None) -> Path:

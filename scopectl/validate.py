@@ -12,12 +12,11 @@ import argparse
 import datetime as dt
 import json
 import sys
-from pathlib import Path
 
 from access_model import AccessModel, InvalidModelError, ModelError, desired_state, parse
 from scopectl.errors import EXIT_ERROR, EXIT_OK
 from scopectl.markdown import plural
-from scopectl.stack import find_project_dir, locate, read_access
+from scopectl.stack import add_stack_arguments, read_access, stack_file_from
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -37,22 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
-    """--stack / --stack-file / --cwd, shared by the commands that read a stack file."""
-    parser.add_argument("--stack", "-s", metavar="NAME", help="stack name; reads Pulumi.NAME.yaml")
-    parser.add_argument("--stack-file", type=Path, metavar="FILE", help="read this stack file instead")
-    parser.add_argument(
-        "--cwd",
-        "-C",
-        type=Path,
-        metavar="DIR",
-        help="project directory (default: the nearest directory holding Pulumi.yaml)",
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    project = find_project_dir(args.cwd) if args.cwd else None
-    stack_file = locate(args.stack, args.stack_file, project)
+    stack_file = stack_file_from(args)
     source = str(stack_file.path)
     # parse validates (once) and builds; its error carries the same list `validate` would return.
     model: AccessModel | None = None
