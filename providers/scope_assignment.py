@@ -16,7 +16,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from providers._base import Gone, TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown, iso_date_problem, name_problem, path
-from providers.tenant.errors import NotFound
+from providers.tenant.errors import NotFound, UnknownScope, unknown_scope_message
 
 SCOPE_METADATA_KEYS = ("justification", "expires")
 
@@ -90,11 +90,11 @@ class ScopeAssignmentProvider(TenantProvider):
         names = check_scopes(inputs)
         if names:
             catalog = self.tenant.zidentity.catalog()  # a read-only GET, once per process
-            for name in names:
-                if name not in catalog:
-                    suggestions = catalog.suggest(name)
-                    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
-                    inputs.fail(path("scopes", name), f"unknown scope {name!r}{hint}")
+            try:
+                catalog.resolve(names)
+            except UnknownScope as unknown:
+                for name, suggestions in unknown.unknown.items():
+                    inputs.fail(path("scopes", name), unknown_scope_message(name, suggestions))
         return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

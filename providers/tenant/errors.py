@@ -22,16 +22,18 @@ class ConfigurationError(TenantError):
         super().__init__(f"tenant settings are incomplete or contradictory:\n{lines}")
 
 
+def unknown_scope_message(name: str, matches: list[str]) -> str:
+    """`unknown scope 'scim:wrte'; did you mean scim:write?` - one wording wherever a name is refused."""
+    hint = f"; did you mean {' or '.join(matches)}?" if matches else ""
+    return f"unknown scope {name!r}{hint}"
+
+
 class UnknownScope(TenantError):
     """One or more scope names are not in the tenant's catalog; `unknown` maps each to close matches."""
 
     def __init__(self, unknown: dict[str, list[str]]) -> None:
         self.unknown = dict(unknown)
-        parts = []
-        for name, matches in self.unknown.items():
-            hint = f"; did you mean {' or '.join(matches)}?" if matches else ""
-            parts.append(f"unknown scope {name!r}{hint}")
-        super().__init__("; ".join(parts))
+        super().__init__("; ".join(unknown_scope_message(n, m) for n, m in self.unknown.items()))
 
     @property
     def name(self) -> str:
