@@ -46,10 +46,11 @@ log = logging.getLogger("providers.tenant")
 
 USER_AGENT = "scope-manager/0.1 (+https://github.com/pulumi/pulumi dynamic provider)"
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# Raised before a single byte of the request reached the server: always safe to re-send.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # No connection could be made: nothing listens, the name does not resolve, or connect got no answer.
 _NEVER_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
+# The other transport error raised before a single byte of the request reached the server (no pooled
+# connection came free): always safe to re-send. `_NEVER_CONNECTED` ones are handled on their own.
+_NOT_SENT = httpx.PoolTimeout
 UNREACHABLE_ATTEMPTS = 3  # a server restarting gets ~1 s to come back; a wrong URL fails that fast
 UNREACHABLE_WAIT = 1.0  # seconds from the first failed connect after which no new try starts
 CONNECT_TIMEOUT = 5.0  # seconds; a real gateway connects in well under a second
