@@ -163,20 +163,24 @@ class TenantStore:
             self._all_connections.clear()
         self._local = threading.local()
 
+    def _page(
+        self, table: str, columns: str, offset: int, limit: int, name_like: str | None
+    ) -> tuple[list[tuple], int]:
+        """One page of ``table`` in creation order (rows whose name contains ``name_like``), and the total."""
+        where, args = ("WHERE name LIKE ? ESCAPE '\\'", [_like_pattern(name_like)]) if name_like else ("", [])
+        db = self._connection()
+        total = db.execute(f"SELECT COUNT(*) FROM {table} {where}", args).fetchone()[0]
+        rows = db.execute(
+            f"SELECT {columns} FROM {table} {where} ORDER BY seq LIMIT ? OFFSET ?", [*args, limit, offset]
+        ).fetchall()
+        return rows, total
+
     # -- meta (per-tenant keys) ------------------------------------------------------------
     def meta_value(self, key: str, default: bytes) -> bytes:
         """The stored value for ``key``, storing ``default`` first if there is none yet."""
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, default))
             return bytes(db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
-
-    def find_client_by_name(self, name: str) -> ClientRow | None:
-        row = (
-            self._connection()
-            .execute(f"SELECT {self._CLIENT_COLUMNS} FROM clients WHERE name = ?", (name,))
-            .fetchone()
-        )
-        return self._client_from_row(row) if row else None
 
     # -- catalog -------------------------------------------------------------------------------
     def catalog_is_empty(self) -> bool:
@@ -195,13 +199,7 @@ class TenantStore:
                 )
 
     def list_resource_servers(self, offset: int, limit: int, name_like: str | None) -> tuple[list[dict], int]:
-        where, args = ("WHERE name LIKE ? ESCAPE '\\'", [_like_pattern(name_like)]) if name_like else ("", [])
-        db = self._connection()
-        total = db.execute(f"SELECT COUNT(*) FROM resource_servers {where}", args).fetchone()[0]
-        rows = db.execute(
-            f"SELECT record FROM resource_servers {where} ORDER BY seq LIMIT ? OFFSET ?",
-            [*args, limit, offset],
-        ).fetchall()
+        rows, total = self._page("resource_servers", "record", offset, limit, name_like)
         return [json.loads(row[0]) for row in rows], total
 
     def get_resource_server(self, server_id: str) -> dict | None:
@@ -267,14 +265,16 @@ class TenantStore:
         )
         return self._client_from_row(row) if row else None
 
+    def find_client_by_name(self, name: str) -> ClientRow | None:
+        row = (
+            self._connection()
+            .execute(f"SELECT {self._CLIENT_COLUMNS} FROM clients WHERE name = ?", (name,))
+            .fetchone()
+        )
+        return self._client_from_row(row) if row else None
+
     def list_clients(self, offset: int, limit: int, name_like: str | None) -> tuple[list[ClientRow], int]:
-        where, args = ("WHERE name LIKE ? ESCAPE '\\'", [_like_pattern(name_like)]) if name_like else ("", [])
-        db = self._connection()
-        total = db.execute(f"SELECT COUNT(*) FROM clients {where}", args).fetchone()[0]
-        rows = db.execute(
-            f"SELECT {self._CLIENT_COLUMNS} FROM clients {where} ORDER BY seq LIMIT ? OFFSET ?",
-            [*args, limit, offset],
-        ).fetchall()
+        rows, total = self._page("clients", self._CLIENT_COLUMNS, offset, limit, name_like)
         return [self._client_from_row(row) for row in rows], total
 
     def replace_client(self, client_id: str, fields: ClientFields) -> ClientRow:
