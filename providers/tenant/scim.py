@@ -420,16 +420,20 @@ class ScimClient:
         try:
             response = self._patch_group_once(group_id, ops, etag, idempotent=True)
         except PreconditionFailed:
-            fresh = self._get("Groups", group_id)
-            if fresh is None:
-                raise NotFound(
-                    404, "PATCH", self._path("Groups", group_id), "group no longer exists"
-                ) from None
+            self._reread_group(group_id)  # stores the current version for the retry
             response = self._patch_group_once(group_id, ops, None, idempotent=True)
         body = self._body_or_none(response, group_id)
         if body is None and want_body:
             return self._get("Groups", group_id)
         return body
+
+    def _reread_group(self, group_id: str) -> Record:
+        """The group as it is now (its version remembered), after a PATCH met a change or was lost;
+        `NotFound` if it was deleted meanwhile."""
+        current = self._get("Groups", group_id)
+        if current is None:
+            raise NotFound(404, "PATCH", self._path("Groups", group_id), "group no longer exists") from None
+        return current
 
     def _path(self, kind: str, resource_id: str) -> str:
         return httpx.URL(self._base + self._item(kind, resource_id)).path
@@ -494,12 +498,7 @@ class ScimClient:
                 if isinstance(exc, OutcomeUnknown) and not budget.wait():
                     raise
                 log.info("members of group %s: %s; re-reading before going on", group_id, type(exc).__name__)
-                current = self._get("Groups", group_id)
-                if current is None:
-                    raise NotFound(
-                        404, "PATCH", self._path("Groups", group_id), "group no longer exists"
-                    ) from None
-                present = set(member_ids(current))
+                present = set(member_ids(self._reread_group(group_id)))
                 pending_add = [i for i in pending_add if i not in present]
                 pending_remove = [i for i in pending_remove if i in present]
                 version = None  # the re-read stored the current version
