@@ -20,6 +20,9 @@ from scopectl.errors import ScopectlError
 from scopectl.preview import PreviewDocument
 from scopectl.resource_types import API_CLIENT, UNKNOWN_SENTINEL, Urn
 
+# The rules that need every resource of the stack (skipped when the preview leaves some out).
+_STACK_RULE_NAMES = tuple(rule.name for rule in rules.RULES if rule.kind == "stack")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -36,7 +39,7 @@ class Findings:
 
     @property
     def stack_rule_names(self) -> list[str]:
-        return [rule.name for rule in rules.RULES if rule.kind == "stack"]
+        return list(_STACK_RULE_NAMES)
 
 
 def is_privileged_scope(name: str) -> bool:
@@ -64,9 +67,7 @@ def evaluate(document: PreviewDocument, policy_config: Mapping[str, Any] | None 
     complete = _lists_every_resource(document)
     config = dict(policy_config or {})
     if not complete:
-        for rule in rules.RULES:
-            if rule.kind == "stack":
-                config[rule.name] = "disabled"
+        config.update(dict.fromkeys(_STACK_RULE_NAMES, "disabled"))
     found = rules.evaluate(resources, config)
     items = [Finding(level=f.level, rule=f.rule, resource=_name(f.urn), message=f.message) for f in found]
     return Findings(items=items, stack_rules_skipped=not complete and bool(resources))
