@@ -102,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     stack_file = stack_file_from(args)
     stack_config = read_config(stack_file)
     model = load_model(stack_file, stack_config)
-    today = args.as_of or dt.datetime.now(dt.UTC).date()
     now = dt.datetime.combine(args.as_of, dt.time(), tzinfo=dt.UTC) if args.as_of else dt.datetime.now(dt.UTC)
+    today = now.date()
     desired = desired_state(model, today)
 
     settings = resolve_settings(stack_config, args.credentials_file, source=str(stack_file.path))
