@@ -128,9 +128,14 @@ def members_needed(
     return True
 
 
+def canonical_entry(entry: MemberEntry) -> MemberEntry:
+    """The member's set sub-attributes in ``MEMBER_KEYS`` order, so equal members compare and dump equal."""
+    return {key: entry[key] for key in MEMBER_KEYS if entry.get(key) is not None}
+
+
 def entry_json(entry: MemberEntry) -> str:
-    """A member's canonical JSON text: keys in ``MEMBER_KEYS`` order, so equal members give equal text."""
-    return json.dumps({key: entry[key] for key in MEMBER_KEYS if entry.get(key) is not None})
+    """A member's canonical JSON text (see ``canonical_entry``)."""
+    return json.dumps(canonical_entry(entry))
 
 
 def canonical_members(entries: Iterable[MemberEntry] | None) -> list[MemberEntry]:
@@ -150,7 +155,7 @@ def canonical_members(entries: Iterable[MemberEntry] | None) -> list[MemberEntry
             )
         if value not in seen:
             seen.add(value)
-            members.append({key: entry[key] for key in MEMBER_KEYS if entry.get(key) is not None})
+            members.append(canonical_entry(entry))
     return members
 
 
