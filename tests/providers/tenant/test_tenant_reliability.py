@@ -80,7 +80,7 @@ def test_a_lost_user_create_does_not_pass_off_a_user_that_was_there_before(emula
     with tenant_for(emulator) as tenant:
         before = tenant.scim.create_user({"userName": "taken-before@example.com", "externalId": "theirs"})
         emulator.set_faults(seed=1, commit_then_drop_rate=1.0, routes=["POST */Users"])
-        with pytest.raises(Conflict, match="taken-before@example.com"):
+        with pytest.raises(Conflict, match=r"taken-before@example\.com"):
             tenant.scim.create_user({"userName": "taken-before@example.com", "externalId": "ours"})
         emulator.set_faults()
         assert tenant.scim.get_user(before["id"])["externalId"] == "theirs"
