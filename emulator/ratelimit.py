@@ -42,7 +42,8 @@ class RateLimitSpec:
         if unknown:
             raise ValueError(f"{unknown[0]}: unknown field (expected rps, burst, style)")
         rps = body.get("rps")
-        if isinstance(rps, bool) or not isinstance(rps, int | float) or rps <= 0:
+        # JSON (as Python reads it) and float() both admit NaN and Infinity; neither is a rate.
+        if isinstance(rps, bool) or not isinstance(rps, int | float) or not math.isfinite(rps) or rps <= 0:
             raise ValueError("rps: expected a positive number")
         burst = body.get("burst", max(1, math.ceil(rps)))
         if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:

@@ -91,6 +91,18 @@ def test_control_api_rejects_bad_specs_naming_the_field(tenant):
     assert tenant.http.get("/_emulator/ratelimit", headers=control).json() == {}
 
 
+def test_rate_limit_rps_of_infinity_or_nan_is_refused_naming_the_field(tenant):
+    """Python's JSON reader accepts the Infinity and NaN literals; a rate of either is no rate."""
+    control = {
+        "Authorization": f"Bearer {tenant.credentials['control_token']}",
+        "Content-Type": "application/json",
+    }
+    for body in ('{"rps": Infinity}', '{"rps": NaN, "burst": 2}'):
+        response = tenant.http.put("/_emulator/ratelimit", content=body, headers=control)
+        _assert_error(response, 400, "INVALID_INPUT", "rps: expected a positive number")
+    assert tenant.http.get("/_emulator/ratelimit", headers=control).json() == {}
+
+
 def test_unknown_paths_are_404_and_wrong_methods_405(tenant):
     headers = tenant.admin_headers()
     _assert_error(tenant.http.get(f"{ADMIN}/nothing-here", headers=headers), 404, "NOT_FOUND", "nothing-here")
