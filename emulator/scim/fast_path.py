@@ -68,7 +68,7 @@ class GroupFastPath:
         if operations is None:
             return None
         conditions = self.service.read_conditions(request)
-        no_content = self.service.group_patch_no_content()
+        no_content = self.service.dialect.group_patch_no_content
 
         def precondition(version: str | None) -> None:
             conditions.check(version, "PATCH")  # raises PreconditionFailedException (412)

@@ -54,9 +54,6 @@ class EmulatorScimService(ScimService):
 
     # -- PATCH ----------------------------------------------------------------------------------
 
-    def group_patch_no_content(self) -> bool:
-        return self.dialect.group_patch_no_content
-
     def patch_response(
         self,
         base_url: str,
