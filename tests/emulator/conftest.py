@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from emulator.app import EmulatorApp, create_app
-from emulator.catalog import AUDIENCE, scope_id_by_name
+from emulator.catalog import AUDIENCE, RESOURCE_SERVER_ID, scope_id_by_name
 from emulator.options import EmulatorOptions
 
 ADMIN = "/ziam/admin/api/v1"
@@ -42,8 +42,6 @@ class FakeClock:
 
 def client_body(name: str, scopes: list[str] = (), lifetime: int = 3600, **extra: Any) -> dict:
     """An API client create body holding ``scopes`` (by name) on the seeded resource server."""
-    from emulator.catalog import RESOURCE_SERVER_ID
-
     ids = scope_id_by_name()
     body = {
         "name": name,
