@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from emulator.admin_routes import DAY, MAX_SECRET_DAYS, MAX_SECRETS_PER_CLIENT
 from emulator.catalog import resource_server_record, scope_id_by_name
 from emulator.hashing import CredentialHasher, new_id, new_secret_value
 from emulator.store import ClientFields, ClientRow, IdpRow, SecretRow, TenantStore
@@ -21,7 +22,7 @@ from emulator.tokens import has_live_secret
 ADMIN_CLIENT_NAME = "emulator-admin"
 ADMIN_SCOPES = ("ziam:admin", "scim:read", "scim:write")
 ADMIN_TOKEN_LIFETIME = 3600
-ADMIN_SECRET_DAYS = 365
+ADMIN_SECRET_DAYS = MAX_SECRET_DAYS  # the longest-lived secret the admin API would mint
 IDP_NAME = "Emulator IdP"
 
 
@@ -92,9 +93,9 @@ def bootstrap(
                 salt,
                 hasher.digest(client_secret, salt),
                 now,
-                now + ADMIN_SECRET_DAYS * 86400,
+                now + ADMIN_SECRET_DAYS * DAY,
             ),
-            max_per_client=2,
+            max_per_client=MAX_SECRETS_PER_CLIENT,
         )
     idp = store.first_idp()
     scim_token = previous.get("scim_token") or ""
