@@ -71,7 +71,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate-limit-style",
         choices=STYLES,
-        default="zia",
         help=(
             "how a 429 says when to retry: zia (Retry-After: 1, body '1 seconds'), zpa (Retry-After: 4s) "
             "or ziam (x-ratelimit-reset, no Retry-After); default zia"
@@ -94,10 +93,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def options_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> EmulatorOptions:
     rate_limit = None
-    if args.rate_limit is not None:
-        body: dict = {"rps": args.rate_limit, "style": args.rate_limit_style}
+    if args.rate_limit is None:
+        for flag, value in (
+            ("--rate-limit-burst", args.rate_limit_burst),
+            ("--rate-limit-style", args.rate_limit_style),
+        ):
+            if value is not None:
+                parser.error(f"{flag}: shapes the limit --rate-limit turns on, so it needs --rate-limit")
+    else:
+        body: dict = {"rps": args.rate_limit}
         if args.rate_limit_burst is not None:
             body["burst"] = args.rate_limit_burst
+        if args.rate_limit_style is not None:
+            body["style"] = args.rate_limit_style
         try:
             rate_limit = RateLimitSpec.from_json(body)
         except ValueError as exc:

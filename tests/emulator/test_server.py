@@ -190,6 +190,14 @@ def test_a_host_that_does_not_resolve_is_a_clear_error(tmp_path):
         (["--port", "70000"], "argument --port: must be between 0 and 65535, got 70000"),
         (["--port", "-1"], "argument --port: must be between 0 and 65535"),
         (["--seed", "3"], "--seed: seeds fault injection, so it needs --faults"),
+        (
+            ["--rate-limit-burst", "5"],
+            "--rate-limit-burst: shapes the limit --rate-limit turns on, so it needs",
+        ),
+        (
+            ["--rate-limit-style", "zpa"],
+            "--rate-limit-style: shapes the limit --rate-limit turns on, so it needs",
+        ),
     ],
 )
 def test_bad_flags_are_rejected_before_starting(tmp_path, args, mentions):
