@@ -59,13 +59,8 @@ def _form(request: Request) -> dict[str, str]:
 def token_endpoint(request: Request, tokens: TokenService) -> Response:
     try:
         form = _form(request)
-    except HttpError as exc:
-        error = (
-            "invalid_request"
-            if exc.code in ("invalid_request", "INVALID_INPUT", "BODY_TOO_LARGE")
-            else exc.code
-        )
-        return _oauth_error(400, error, exc.message)
+    except HttpError as exc:  # every way a body can fail to be a form is OAuth's invalid_request
+        return _oauth_error(400, "invalid_request", exc.message)
     grant_type = form.get("grant_type")
     if not grant_type:
         return _oauth_error(400, "invalid_request", "missing parameter 'grant_type'")
