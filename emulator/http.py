@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,26 +26,16 @@ class Response:
 
     def __call__(self, start_response: StartResponse) -> list[bytes]:
         headers = [*self.headers, ("Content-Length", str(len(self.body)))]
-        start_response(f"{self.status} {_REASONS.get(self.status, 'Status')}", headers)
+        start_response(f"{self.status} {_reason(self.status)}", headers)
         return [self.body]
 
 
-_REASONS = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
+def _reason(status: int) -> str:
+    """The status line's reason phrase; a 5xx that fault injection may answer has none in HTTPStatus."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Status"
 
 
 def json_response(status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> Response:
