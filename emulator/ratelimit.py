@@ -25,6 +25,8 @@ from emulator.http import Response, json_response
 
 STYLES = ("zia", "zpa", "ziam")
 GATEWAY_TOKEN_LIMIT = 500
+MAX_RATE = 1_000_000
+"""Largest rps and burst: far beyond what the emulator can serve, and small enough to stay a float."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,12 @@ class RateLimitSpec:
         if unknown:
             raise ValueError(f"{unknown[0]}: unknown field (expected rps, burst, style)")
         rps = body.get("rps")
-        # JSON (as Python reads it) and float() both admit NaN and Infinity; neither is a rate.
-        if isinstance(rps, bool) or not isinstance(rps, int | float) or not math.isfinite(rps) or rps <= 0:
-            raise ValueError("rps: expected a positive number")
+        # Python reads NaN and Infinity from JSON and float(); the range check refuses both.
+        if isinstance(rps, bool) or not isinstance(rps, int | float) or not 0 < rps <= MAX_RATE:
+            raise ValueError(f"rps: expected a positive number, at most {MAX_RATE}")
         burst = body.get("burst", max(1, math.ceil(rps)))
-        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
-            raise ValueError("burst: expected a positive integer")
+        if isinstance(burst, bool) or not isinstance(burst, int) or not 1 <= burst <= MAX_RATE:
+            raise ValueError(f"burst: expected a positive integer, at most {MAX_RATE}")
         style = body.get("style", "zia")
         if style not in STYLES:
             raise ValueError(f"style: must be one of {', '.join(STYLES)}")

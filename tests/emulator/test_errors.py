@@ -100,6 +100,13 @@ def test_rate_limit_rps_of_infinity_or_nan_is_refused_naming_the_field(tenant):
     for body in ('{"rps": Infinity}', '{"rps": NaN, "burst": 2}'):
         response = tenant.http.put("/_emulator/ratelimit", content=body, headers=control)
         _assert_error(response, 400, "INVALID_INPUT", "rps: expected a positive number")
+    # An integer too large to be a float used to pass the check and fail on first use (a 500).
+    for body, field in (
+        (f'{{"rps": 1, "burst": 1{"0" * 400}}}', "burst"),
+        (f'{{"rps": 1{"0" * 400}}}', "rps"),
+    ):
+        response = tenant.http.put("/_emulator/ratelimit", content=body, headers=control)
+        _assert_error(response, 400, "INVALID_INPUT", f"{field}: expected a positive")
     assert tenant.http.get("/_emulator/ratelimit", headers=control).json() == {}
 
 

@@ -185,6 +185,10 @@ def test_a_host_that_does_not_resolve_is_a_clear_error(tmp_path):
         (["--rate-limit", "0"], "--rate-limit: rps"),
         (["--rate-limit", "inf"], "--rate-limit: rps: expected a positive number"),
         (["--rate-limit", "nan"], "--rate-limit: rps: expected a positive number"),
+        (
+            ["--rate-limit", "5", "--rate-limit-burst", "1" + "0" * 400],
+            "--rate-limit: burst: expected a positive",
+        ),
         (["--dialect", "okta"], "--dialect"),
         (["--threads", "0"], "--threads"),
         (["--port", "70000"], "argument --port: must be between 0 and 65535, got 70000"),
