@@ -221,9 +221,12 @@ class AdminApi(RoutedApi):
             <= ahead
             <= MAX_SECRET_DAYS * DAY + SECRET_WINDOW_SLACK
         ):
+            try:
+                how_far = f" (it is {ahead / DAY:.1f} days ahead)"
+            except OverflowError:  # a JSON integer may be too large for a float: leave the figure out
+                how_far = ""
             raise bad_request(
-                f"expiresAt: must be between {MIN_SECRET_DAYS} and {MAX_SECRET_DAYS} days from now"
-                f" (it is {ahead / DAY:.1f} days ahead)"
+                f"expiresAt: must be between {MIN_SECRET_DAYS} and {MAX_SECRET_DAYS} days from now{how_far}"
             )
         value = new_secret_value()
         salt = self._hasher.new_salt()

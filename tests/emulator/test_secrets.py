@@ -100,6 +100,7 @@ def test_secret_expiry_must_be_30_to_365_days_ahead(tenant, days, ok):
         ({"expiresAt": "1785643102"}, "expiresAt: expected an integer"),
         ({"expiresAt": 1.5}, "expiresAt: expected an integer"),
         ({"expiresAt": 1785643102, "value": "mine"}, "value: unknown field"),
+        ({"expiresAt": 10**400}, "expiresAt: must be between 30 and 365 days from now"),  # was a 500
     ],
 )
 def test_bad_secret_bodies_are_400(tenant, body, mentions):
