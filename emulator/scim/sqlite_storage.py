@@ -488,9 +488,11 @@ class SQLiteScimStorage(ScimStorage, GroupMembership):
             f"SELECT count(*) FROM scim_resources WHERE rtype IN ({marks})", names
         ).fetchone()[0]
         limit = -1 if search_request.count is None else search_request.count
+        # startIndex is any integer but SQLite's stop at 2**63; past the total the page is empty anyway.
+        offset = min(search_request.start_index_0 or 0, total)
         rows = self.db.execute(
             f"SELECT rtype, data FROM scim_resources WHERE rtype IN ({marks}) ORDER BY id LIMIT ? OFFSET ?",
-            (*names, limit, search_request.start_index_0 or 0),
+            (*names, limit, offset),
         ).fetchall()
         return SearchPage(
             total, [self._model_of(name, json.loads(data), with_members=with_members) for name, data in rows]

@@ -132,6 +132,17 @@ def test_unsorted_pages_cover_every_user_once_in_a_stable_order(scim):
     assert [user["id"] for user in everything["Resources"]] == sorted(created)
 
 
+@pytest.mark.parametrize("params", [{}, {"sortBy": "userName"}])
+def test_a_start_index_past_any_sqlite_integer_is_an_empty_page(people, params):
+    """The unsorted page is cut in SQL, whose integers stop at 2**63; the answer must not depend on that."""
+    start = 10**20
+    page = people.get("/Users", params={"startIndex": start, **params})
+    assert page.status_code == 200, page.text
+    body = page.json()
+    assert (body["totalResults"], body["itemsPerPage"], body["startIndex"]) == (4, 0, start)
+    assert body.get("Resources", []) == []
+
+
 def test_sort_descending(people):
     page = people.get("/Users", params={"sortBy": "userName", "sortOrder": "descending"}).json()
     assert [user["userName"][0] for user in page["Resources"]] == ["d", "c", "b", "a"]
