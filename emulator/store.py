@@ -170,8 +170,10 @@ class TenantStore:
         where, args = ("WHERE name LIKE ? ESCAPE '\\'", [_like_pattern(name_like)]) if name_like else ("", [])
         db = self._connection()
         total = db.execute(f"SELECT COUNT(*) FROM {table} {where}", args).fetchone()[0]
+        # offset is any integer but SQLite's stop at 2**63; past the total the page is empty anyway.
         rows = db.execute(
-            f"SELECT {columns} FROM {table} {where} ORDER BY seq LIMIT ? OFFSET ?", [*args, limit, offset]
+            f"SELECT {columns} FROM {table} {where} ORDER BY seq LIMIT ? OFFSET ?",
+            [*args, limit, min(offset, total)],
         ).fetchall()
         return rows, total
 

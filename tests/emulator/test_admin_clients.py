@@ -121,6 +121,16 @@ def test_bad_paging_parameters_are_400(tenant, params, mentions):
     assert mentions in response.json()["message"]
 
 
+@pytest.mark.parametrize("path", [CLIENTS, f"{ADMIN}/resource-servers"])
+def test_an_offset_past_any_sqlite_integer_is_an_empty_page(tenant, path):
+    """Lists are cut in SQL, whose integers stop at 2**63; an offset past the end is just past the end."""
+    response = tenant.http.get(path, params={"offset": 10**20}, headers=tenant.admin_headers())
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert (page["pageOffset"], page["totalRecord"], page["records"]) == (10**20, 1, [])
+    assert "next_link" not in page
+
+
 def test_limit_zero_returns_totals_without_records_or_next_link(tenant):
     page = tenant.http.get(CLIENTS, params={"limit": 0}, headers=tenant.admin_headers()).json()
     assert page["records"] == []
