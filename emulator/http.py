@@ -136,6 +136,8 @@ class Request:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise bad_request(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        except ValueError:  # Python reads no integer of more than 4,300 digits (sys.int_max_str_digits)
+            raise bad_request("a number in the request body has too many digits") from None
         except RecursionError:
             raise bad_request("JSON nested too deeply") from None
         if not isinstance(value, dict):

@@ -19,6 +19,8 @@ BAD_BODIES = [
     (b'"text"', "expected a JSON object at the top level, got a string"),
     (b"\xff\xfe{}", "not UTF-8"),
     (b"{'single': 'quotes'}", "malformed JSON"),
+    # Python refuses to read an integer of more than 4,300 digits; that used to escape as a 500.
+    (b'{"accessTokenLifeTime": 1' + b"0" * 5000 + b"}", "a number in the request body has too many digits"),
 ]
 
 
