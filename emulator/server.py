@@ -118,6 +118,8 @@ def options_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
             spec_body = json.loads(args.faults) if args.faults else {}
         except json.JSONDecodeError as exc:
             parser.error(f"--faults: not valid JSON ({exc.msg} at column {exc.colno})")
+        except ValueError:  # Python reads no integer of more than 4,300 digits
+            parser.error("--faults: a number has too many digits")
         if not isinstance(spec_body, dict):
             parser.error("--faults: expected a JSON object")
         if args.seed is not None and spec_body:

@@ -182,6 +182,7 @@ def test_a_host_that_does_not_resolve_is_a_clear_error(tmp_path):
     [
         (["--faults", "{not json"], "--faults: not valid JSON"),
         (["--faults", '{"error_rate": 5}'], "--faults: error_rate"),
+        (["--faults", '{"seed": 1' + "0" * 5000 + "}"], "--faults: a number has too many digits"),
         (["--rate-limit", "0"], "--rate-limit: rps"),
         (["--rate-limit", "inf"], "--rate-limit: rps: expected a positive number"),
         (["--rate-limit", "nan"], "--rate-limit: rps: expected a positive number"),
