@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from access_model.engine_config import normalize_engine_dates
 from access_model.errors import InvalidModelError, ModelError
 from access_model.model import AccessModel, parse
 
@@ -77,4 +78,4 @@ def load_pulumi_config() -> AccessModel:
     import pulumi  # imported here so scopectl can load stack files without the Pulumi SDK's start-up cost
 
     raw = pulumi.Config(CONFIG_NAMESPACE).require_object("access")
-    return parse(raw, source=f"stack config {ACCESS_KEY}")
+    return parse(normalize_engine_dates(raw), source=f"stack config {ACCESS_KEY}")

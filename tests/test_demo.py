@@ -1,6 +1,6 @@
-"""`scripts/demo`: on a machine without the Pulumi CLI it starts (or reuses) the emulator, tries the
-standard installer within a time limit, and ends with one install instruction. With the CLI on PATH
-(user machines, CI) the end-to-end test runs the whole demo twice in a copy of the project."""
+"""`scripts/demo`: it takes a supported `pulumi` from PATH, else the pinned engine build (scripts/engine),
+else it starts (or reuses) the emulator and ends with one line saying what to install. The end-to-end
+test runs the whole demo twice in a copy of the project through the real CLI."""
 
 from __future__ import annotations
 
@@ -29,10 +29,11 @@ from access_model import read_stack_access
 from tests.support.analyzer_double import PolicyPackHost, StackResource
 from tests.support.emulator import RunningEmulator
 from tests.support.engine_double import Engine, ProviderProcess
+from tests.support.pulumi_cli import environment_with_pulumi
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scripts" / "demo"
-INSTALL_HINT = "curl -fsSL https://get.pulumi.com | sh"
+MISSING_CLI = "error: no Pulumi CLI 3.272.0 or newer on PATH, and no Go toolchain to build one"
 
 
 def _free_port() -> int:
@@ -41,9 +42,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _path_without_pulumi() -> str:
+def _path_without(*programs: str) -> str:
     dirs = os.environ.get("PATH", "").split(os.pathsep)
-    return os.pathsep.join(d for d in dirs if d and not (Path(d) / "pulumi").exists())
+    return os.pathsep.join(d for d in dirs if d and not any((Path(d) / p).exists() for p in programs))
 
 
 def _stop_emulator(tenant_dir: Path) -> None:
@@ -78,11 +79,12 @@ def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     tenant = tmp_path / "tenant"
     env = {
         **os.environ,
-        "HOME": str(tmp_path / "home"),  # no ~/.pulumi/bin, and an installer could not touch the real HOME
-        "PATH": _path_without_pulumi(),
+        "HOME": str(tmp_path / "home"),
+        # No CLI, no Go to build one, and an empty engine cache: the machine a new user may have.
+        "PATH": _path_without("pulumi", "go"),
+        "SCOPE_MANAGER_ENGINE_CACHE": str(tmp_path / "engine-cache"),
         "DEMO_PORT": str(_free_port()),
         "DEMO_TENANT_DIR": str(tenant),
-        "DEMO_INSTALL_TIMEOUT": "15",
     }
     (tmp_path / "home").mkdir()
     try:
@@ -115,7 +117,7 @@ def _run_demo(env: dict[str, str], cwd: Path = ROOT, script: Path = DEMO) -> sub
     return subprocess.run([str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
 
 
-def test_without_pulumi_cli_demo_starts_the_emulator_and_says_how_to_install(
+def test_without_cli_or_go_demo_starts_the_emulator_and_says_what_to_install(
     demo_env: dict[str, str],
 ) -> None:
     port = int(demo_env["DEMO_PORT"])
@@ -126,9 +128,9 @@ def test_without_pulumi_cli_demo_starts_the_emulator_and_says_how_to_install(
     assert first.returncode == 3, first.stderr
     assert f"Emulator: http://127.0.0.1:{port}" in first.stdout
     assert "starting the emulator" in first.stderr
-    assert "trying the standard installer (https://get.pulumi.com)" in first.stderr
-    assert first.stderr.count("Pulumi CLI not found") == 1
-    assert INSTALL_HINT in first.stderr
+    assert first.stderr.count(MISSING_CLI) == 1
+    assert "https://www.pulumi.com/docs/install/" in first.stderr
+    assert "https://go.dev/doc/install" in first.stderr
     assert _healthy(port)
     credentials = tenant / "credentials.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
@@ -145,7 +147,25 @@ def test_without_pulumi_cli_demo_starts_the_emulator_and_says_how_to_install(
     assert f"reusing the emulator at http://127.0.0.1:{port}" in second.stderr
     assert "starting the emulator" not in second.stderr
     assert (tenant / "emulator.pid").read_text() == pid
-    assert second.stderr.count("Pulumi CLI not found") == 1
+    assert second.stderr.count(MISSING_CLI) == 1
+
+
+def test_a_cli_older_than_the_sdk_pin_is_not_used(demo_env: dict[str, str], tmp_path: Path) -> None:
+    old_cli = _stand_in_pulumi(tmp_path / "old-bin")
+    env = {
+        **demo_env,
+        "PATH": f"{old_cli.parent}{os.pathsep}{demo_env['PATH']}",
+        "FAKE_PULUMI_VERSION": "v3.100.0",
+        "FAKE_PULUMI_LOG": str(tmp_path / "calls.log"),
+    }
+
+    result = _run_demo(env)
+
+    assert result.returncode == 3, result.stderr
+    assert f"{old_cli} is version 'v3.100.0', older than the SDK pin 3.272.0" in result.stderr
+    assert result.stderr.count(MISSING_CLI) == 1
+    calls = [json.loads(line)["argv"] for line in (tmp_path / "calls.log").read_text().splitlines()]
+    assert calls == [["version"]]  # asked its version, then never used
 
 
 def test_port_taken_by_something_else_is_named(demo_env: dict[str, str], tmp_path: Path) -> None:
@@ -192,6 +212,9 @@ _FAKE_PULUMI = textwrap.dedent(
     argv = sys.argv[1:]
     with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
         log.write(json.dumps({"cwd": os.getcwd(), "argv": argv}) + "\\n")
+    if argv == ["version"]:
+        print(os.environ.get("FAKE_PULUMI_VERSION", "v3.999.0-stand-in"))
+        sys.exit(0)
 
     def take(flag):
         if flag in argv:
@@ -218,9 +241,7 @@ _FAKE_PULUMI = textwrap.dedent(
     def load(path):
         return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
 
-    if words[:1] == ["version"]:
-        print("v3.999.0-stand-in")
-    elif words[:2] == ["stack", "select"]:
+    if words[:2] == ["stack", "select"]:
         if not record.is_file():
             fail("no stack named 'dev' found")
     elif words[:2] == ["stack", "init"]:
@@ -364,21 +385,29 @@ def test_demo_carries_over_the_salt_an_older_demo_wrote_into_pulumi_dev_yaml(
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(
-    shutil.which("pulumi") is None, reason="needs the Pulumi CLI on PATH (cannot be installed here)"
-)
-def test_demo_end_to_end_twice(tmp_path: Path) -> None:  # pragma: no cover - runs where the CLI exists
+def test_demo_end_to_end_twice(tmp_path: Path) -> None:
+    """The README's main job through the real CLI: the first run applies the dev stack with the
+    policy pack and prints what it made without a secret; the second changes nothing."""
     project = _copy_of_project(tmp_path / "project")
     tracked_stack_file = (project / "Pulumi.dev.yaml").read_bytes()
     tenant = project / ".tenant"
-    env = {**os.environ, "DEMO_PORT": str(_free_port()), "PULUMI_CONFIG_PASSPHRASE": "e2e-test"}
+    env = environment_with_pulumi(
+        {**os.environ, "DEMO_PORT": str(_free_port()), "PULUMI_CONFIG_PASSPHRASE": "e2e-test"}
+    )
     try:
         first = _run_demo(env, cwd=project, script=project / "scripts" / "demo")
         assert first.returncode == 0, first.stdout + first.stderr
+        assert "Policies:" in first.stdout and "scope-guardrails" in first.stdout
+        assert "+ 11 created" in first.stdout
         assert "client_ids" in first.stdout and "[secret]" in first.stdout
+        credentials = json.loads((tenant / "credentials.json").read_text())
+        for key in ("client_secret", "scim_token", "control_token"):
+            assert credentials[key] not in first.stdout + first.stderr
         second = _run_demo(env, cwd=project, script=project / "scripts" / "demo")
         assert second.returncode == 0, second.stdout + second.stderr
         assert "reusing the emulator" in second.stderr
+        assert "11 unchanged" in second.stdout
+        assert "created" not in second.stdout.split("Resources:")[-1]
         preview = subprocess.run(
             [
                 "pulumi",
@@ -484,7 +513,7 @@ def test_help_describes_the_demo_and_its_settings() -> None:
     result = subprocess.run([str(DEMO), "--help"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
     assert "Usage: ./scripts/demo [-h|--help]" in result.stdout
-    for setting in ("PULUMI_CONFIG_PASSPHRASE", "DEMO_PORT", "DEMO_TENANT_DIR", "DEMO_INSTALL_TIMEOUT"):
+    for setting in ("PULUMI_CONFIG_PASSPHRASE", "DEMO_PORT", "DEMO_TENANT_DIR", "SCOPE_MANAGER_PULUMI"):
         assert setting in result.stdout
 
 
@@ -494,7 +523,6 @@ def test_help_describes_the_demo_and_its_settings() -> None:
         (["--port", "1"], {}, "error: unknown argument '--port'"),
         ([], {"DEMO_PORT": "abc"}, "error: DEMO_PORT='abc' is not a TCP port (1-65535)"),
         ([], {"DEMO_PORT": "70000"}, "error: DEMO_PORT='70000' is not a TCP port (1-65535)"),
-        ([], {"DEMO_INSTALL_TIMEOUT": "2m"}, "error: DEMO_INSTALL_TIMEOUT='2m' is not a whole number"),
     ],
 )
 def test_bad_arguments_and_settings_stop_before_anything_starts(

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,19 +39,19 @@ import pytest
 from providers._base import SECRET_STACK_KEYS, config_from_credentials
 from providers.tenant import writable_client_body
 from tests.support.emulator import RunningEmulator, run_emulator
+from tests.support.pulumi_cli import environment_with_pulumi, require_pulumi
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PULUMI = shutil.which("pulumi")
 COMMAND_TIMEOUT_SECONDS = 600
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        PULUMI is None,
-        reason="Pulumi CLI not on PATH; install it from https://www.pulumi.com/docs/install/ to run the "
-        "end-to-end tests",
-    ),
-]
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _pulumi_cli() -> None:
+    """Every test here needs the CLI: skipped without one, failed without one under CI=true."""
+    require_pulumi()
+
 
 PROGRAM = '''
 """Throwaway stack for the end-to-end tests: one client with scopes and a secret, a user, a group."""
@@ -84,14 +83,16 @@ def hermetic_env(workdir: Path) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("PULUMI_", "SCOPE_MANAGER_", "ZSCALER_"))
     }
-    return {
-        **inherited,
-        "PULUMI_HOME": str(workdir / "pulumi-home"),
-        "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
-        "PULUMI_CONFIG_PASSPHRASE": "e2e-passphrase-not-secret",
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    }
+    return environment_with_pulumi(
+        {
+            **inherited,
+            "PULUMI_HOME": str(workdir / "pulumi-home"),
+            "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
+            "PULUMI_CONFIG_PASSPHRASE": "e2e-passphrase-not-secret",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+        }
+    )
 
 
 class Stack:
@@ -113,14 +114,14 @@ class Stack:
         self.pulumi("login", f"file://{workdir / 'state'}")
         self.pulumi("stack", "init", "dev", "--secrets-provider", "passphrase")
         for key, value in config_from_credentials(emulator.credentials).items():
-            secret_flag = ["--secret"] if key in SECRET_STACK_KEYS else []
+            secret_flag = ["--secret"] if key in SECRET_STACK_KEYS else ["--plaintext"]
             self.pulumi("config", "set", *secret_flag, key, stdin=value)
         self.set(prefix=prefix, scopes="scim:read")
 
     def pulumi(self, *args: str, stdin: str | None = None) -> str:
         """Run one CLI command in the project; a failure raises with the command's whole output."""
         result = subprocess.run(
-            [str(PULUMI), *args, "--non-interactive"],
+            [str(require_pulumi()), *args, "--non-interactive"],
             cwd=self.dir,
             env=self.env,
             input=stdin,
@@ -135,7 +136,7 @@ class Stack:
 
     def set(self, **values: str) -> None:
         for key, value in values.items():
-            self.pulumi("config", "set", f"e2e:{key}", value)
+            self.pulumi("config", "set", "--plaintext", f"e2e:{key}", value)
 
     def preview(self) -> dict[str, Any]:
         return json.loads(self.pulumi("preview", "--json"))
