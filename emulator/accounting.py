@@ -8,7 +8,7 @@ the client library never reports.
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, deque
 
 
 class RequestCounter:
@@ -28,3 +28,34 @@ class RequestCounter:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+
+
+class RequestLog:
+    """The last ``capacity`` requests in arrival order: method, path and status, nothing else.
+
+    Counters say how many calls an operation cost; end-to-end tests also need the order ("the new
+    secret was created, then a token obtained with it, then the old one revoked"). Paths hold object
+    ids, never credentials; query strings, headers and bodies are not kept. Read through
+    ``GET /_emulator/requests``; cleared with the counters by ``POST /_emulator/stats/reset``.
+    """
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[dict] = deque(maxlen=capacity)
+        self._seq = 0
+
+    def record(self, method: str, path: str) -> dict:
+        """Log a request on arrival; the caller sets ``status`` on the returned entry when it answers."""
+        with self._lock:
+            self._seq += 1
+            entry = {"seq": self._seq, "method": method, "path": path, "status": None}
+            self._entries.append(entry)
+        return entry
+
+    def snapshot(self) -> list[dict]:
+        with self._lock:
+            return [dict(entry) for entry in self._entries]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from emulator.accounting import RequestCounter
+from emulator.accounting import RequestCounter, RequestLog
 from emulator.admin_routes import AdminApi, Catalog
 from emulator.control import CONTROL_PREFIX, ControlApi
 from emulator.data_dir import prepare_data_dir
@@ -79,11 +79,14 @@ class EmulatorApp:
         self.tokens = TokenService(self.store, hasher, signing_key, catalog.scopes_by_id, clock)
         self.admin = AdminApi(self.store, hasher, self.tokens, catalog, clock)
         self.counter = RequestCounter()
+        self.request_log = RequestLog()
         self.limiter = RateLimiter(self.options.monotonic)
         self.limiter.configure(self.options.rate_limit)
         self.faults = FaultInjector()
         self.faults.configure(self.options.faults)
-        self.control = ControlApi(self.control_token, self.counter, self.limiter, self.faults)
+        self.control = ControlApi(
+            self.control_token, self.counter, self.limiter, self.faults, self.request_log
+        )
         self._scim_app: ScimApplication | None = None
         self._scim_lock = threading.Lock()
 
@@ -140,6 +143,7 @@ class EmulatorApp:
         started = time.perf_counter()
         label = route_label(self.admin.routes, request.method, request.path)
         self.counter.count(label)
+        start_response = _logged(start_response, self.request_log.record(request.method, request.path))
         if self.options.verbose:
             start_response = self._logging_start_response(start_response, request, started)
 
@@ -218,6 +222,16 @@ class EmulatorApp:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         return logging_start_response
+
+
+def _logged(start_response: StartResponse, entry: dict) -> StartResponse:
+    """Note the answer's status code in the request log entry (a dropped connection leaves None)."""
+
+    def start_response_logged(status: str, headers: list, exc_info: Any = None) -> Any:
+        entry["status"] = int(status.split(" ", 1)[0])
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    return start_response_logged
 
 
 def _with_headers(start_response: StartResponse, extra: list[tuple[str, str]]) -> StartResponse:

@@ -11,7 +11,7 @@ import hmac
 from collections.abc import Callable
 from typing import TypeVar
 
-from emulator.accounting import RequestCounter
+from emulator.accounting import RequestCounter, RequestLog
 from emulator.faults import FaultInjector, FaultSpec
 from emulator.http import (
     HttpError,
@@ -33,10 +33,16 @@ class ControlApi(RoutedApi):
     what = "control endpoint"
 
     def __init__(
-        self, control_token: str, counter: RequestCounter, limiter: RateLimiter, faults: FaultInjector
+        self,
+        control_token: str,
+        counter: RequestCounter,
+        limiter: RateLimiter,
+        faults: FaultInjector,
+        request_log: RequestLog,
     ) -> None:
         self._control_token = control_token
         self._counter = counter
+        self._request_log = request_log
         self._limiter = limiter
         self._faults = faults
         p = CONTROL_PREFIX
@@ -45,6 +51,7 @@ class ControlApi(RoutedApi):
             Route("GET", f"{p}/health", self._health, "open"),
             Route("GET", f"{p}/stats", self._stats, "control"),
             Route("POST", f"{p}/stats/reset", self._reset_stats, "control"),
+            Route("GET", f"{p}/requests", self._requests, "control"),
             Route("GET", f"{p}/faults", self._get_faults, "control"),
             Route("PUT", f"{p}/faults", self._put_faults, "control"),
             Route("GET", f"{p}/ratelimit", self._get_ratelimit, "control"),
@@ -64,8 +71,12 @@ class ControlApi(RoutedApi):
     def _stats(self, request: Request) -> Response:
         return json_response(200, self._counter.snapshot())
 
+    def _requests(self, request: Request) -> Response:
+        return json_response(200, {"requests": self._request_log.snapshot()})
+
     def _reset_stats(self, request: Request) -> Response:
         self._counter.reset()
+        self._request_log.reset()
         return json_response(200, self._counter.snapshot())
 
     def _get_faults(self, request: Request) -> Response:

@@ -65,3 +65,25 @@ def test_rate_limited_requests_are_counted(tenant):
     statuses = [tenant.http.get(f"{ADMIN}/resource-servers", headers=headers).status_code for _ in range(3)]
     assert statuses == [200, 429, 429]
     assert _stats(tenant)["routes"] == {"GET /ziam/admin/api/v1/resource-servers": 3}
+
+
+def test_the_request_log_keeps_arrival_order_status_and_no_query_or_credentials(tenant):
+    _reset(tenant)
+    headers = tenant.admin_headers()
+    created = tenant.http.post(f"{ADMIN}/api-clients", json=client_body("logged"), headers=headers).json()
+    tenant.http.get(f"{ADMIN}/api-clients/unknown000001?x=secret-looking", headers=headers)
+    tenant.http.delete(f"{ADMIN}/api-clients/{created['id']}", headers=headers)
+    control = {"Authorization": f"Bearer {tenant.credentials['control_token']}"}
+
+    entries = tenant.http.get("/_emulator/requests", headers=control).json()["requests"]
+
+    assert [(e["method"], e["path"], e["status"]) for e in entries] == [
+        ("POST", "/oauth2/v1/token", 200),
+        ("POST", f"{ADMIN}/api-clients", 201),
+        ("GET", f"{ADMIN}/api-clients/unknown000001", 404),
+        ("DELETE", f"{ADMIN}/api-clients/{created['id']}", 204),
+    ]
+    assert [e["seq"] for e in entries] == sorted(e["seq"] for e in entries)
+    assert tenant.credentials["client_secret"] not in str(entries)
+    _reset(tenant)
+    assert tenant.http.get("/_emulator/requests", headers=control).json()["requests"] == []

@@ -129,6 +129,12 @@ class RunningEmulator:
         response.raise_for_status()
         return response.json()["routes"]
 
+    def requests(self) -> list[dict[str, Any]]:
+        """The emulator's request log in arrival order: ``{seq, method, path, status}`` per request."""
+        response = self._control_client().get("/_emulator/requests")
+        response.raise_for_status()
+        return response.json()["requests"]
+
     def reset_stats(self) -> None:
         self._control_client().post("/_emulator/stats/reset").raise_for_status()
 
