@@ -19,6 +19,7 @@ from pulumi.runtime import rpc
 
 from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
+from providers.clock import evaluation_time
 from providers.tenant.errors import NotFound
 
 MIN_LIFETIME_DAYS = 30
@@ -99,7 +100,7 @@ class ClientSecretProvider(TenantProvider):
         return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        reasons = replace_reasons(olds, news, time.time())
+        reasons = replace_reasons(olds, news, evaluation_time())
         if reasons:
             return DiffResult(changes=True, replaces=reasons, delete_before_replace=False)
         settings = ("lifetime_days", "renew_before_days")

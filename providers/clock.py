@@ -1,0 +1,39 @@
+"""The provider's notion of "now" for deciding whether a secret is due for renewal.
+
+`SCOPE_MANAGER_TODAY=YYYY-MM-DD` rehearses a future (or past) run: the program derives scheduled
+rotations and expired grants for that day, and the providers must judge expiry for the same day, or a
+rehearsal would show the schedule's rotations but hide the renewals that expiry forces. The engine
+starts the dynamic-provider plugin with the CLI's environment, so the variable reaches both. The
+override moves the date only; the time of day stays the real one, so "now" advances as usual. Creating
+a secret still uses the real clock: the tenant checks expiry dates against its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Mapping
+
+TODAY_ENV = "SCOPE_MANAGER_TODAY"
+SECONDS_PER_DAY = 86_400
+
+
+class InvalidToday(ValueError):
+    """SCOPE_MANAGER_TODAY holds something that is not a usable date."""
+
+
+def evaluation_time(
+    environ: Mapping[str, str] = os.environ, real_time: Callable[[], float] = time.time
+) -> float:
+    """Seconds since the epoch, moved by whole days so that the UTC date is SCOPE_MANAGER_TODAY."""
+    now = real_time()
+    override = environ.get(TODAY_ENV, "").strip()
+    if not override:
+        return now
+    try:
+        wanted = dt.date.fromisoformat(override)
+    except ValueError:
+        raise InvalidToday(f"{TODAY_ENV}={override!r} is not a date written YYYY-MM-DD") from None
+    actual = dt.datetime.fromtimestamp(now, dt.UTC).date()
+    return now + (wanted - actual).days * SECONDS_PER_DAY
