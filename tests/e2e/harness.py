@@ -96,6 +96,7 @@ class ProjectStack:
         (self.dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
         (self.dir / "__main__.py").symlink_to(REPO_ROOT / "__main__.py")
         self.env = hermetic_env(workdir)
+        self.policy_config: Path | None = None  # --policy-pack-config for every preview and up
         self.run("stack", "init", stack, "--secrets-provider", "passphrase", check=True)
         self.set_credentials(credentials or emulator.credentials)
         self.set_model(model)
@@ -142,13 +143,22 @@ class ProjectStack:
             )
         return result
 
+    def set_policy_config(self, config: dict[str, Any]) -> None:
+        """Use `config` as --policy-pack-config of every later preview and up."""
+        self.policy_config = self.workdir / "policy-config.json"
+        self.policy_config.write_text(json.dumps(config))
+
+    def _pack(self, policy: bool) -> tuple[str, ...]:
+        if not policy:
+            return ()
+        config = ("--policy-pack-config", str(self.policy_config)) if self.policy_config else ()
+        return ("--policy-pack", str(POLICY_PACK), *config)
+
     def up(self, *extra: str, policy: bool = True, env: dict[str, str] | None = None) -> Result:
-        pack = ("--policy-pack", str(POLICY_PACK)) if policy else ()
-        return self.run("up", "--yes", "--skip-preview", *pack, *extra, env=env, check=True)
+        return self.run("up", "--yes", "--skip-preview", *self._pack(policy), *extra, env=env, check=True)
 
     def preview(self, *extra: str, policy: bool = True, env: dict[str, str] | None = None) -> Result:
-        pack = ("--policy-pack", str(POLICY_PACK)) if policy else ()
-        return self.run("preview", *pack, *extra, env=env)
+        return self.run("preview", *self._pack(policy), *extra, env=env)
 
     def preview_json(self, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
         result = self.preview("--json", *extra, env=env)
