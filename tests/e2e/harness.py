@@ -148,17 +148,19 @@ class ProjectStack:
         self.policy_config = self.workdir / "policy-config.json"
         self.policy_config.write_text(json.dumps(config))
 
-    def _pack(self, policy: bool) -> tuple[str, ...]:
+    def policy_arguments(self, policy: bool = True) -> tuple[str, ...]:
         if not policy:
             return ()
         config = ("--policy-pack-config", str(self.policy_config)) if self.policy_config else ()
         return ("--policy-pack", str(POLICY_PACK), *config)
 
     def up(self, *extra: str, policy: bool = True, env: dict[str, str] | None = None) -> Result:
-        return self.run("up", "--yes", "--skip-preview", *self._pack(policy), *extra, env=env, check=True)
+        return self.run(
+            "up", "--yes", "--skip-preview", *self.policy_arguments(policy), *extra, env=env, check=True
+        )
 
     def preview(self, *extra: str, policy: bool = True, env: dict[str, str] | None = None) -> Result:
-        return self.run("preview", *self._pack(policy), *extra, env=env)
+        return self.run("preview", *self.policy_arguments(policy), *extra, env=env)
 
     def preview_json(self, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
         result = self.preview("--json", *extra, env=env)
