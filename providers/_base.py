@@ -9,9 +9,11 @@ the HTTP clients are created on first use.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
@@ -76,6 +78,55 @@ def kept_metadata(old: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[s
     return {key: old.get(key, default) for key, default in defaults.items()}
 
 
+CREDENTIALS_HINT = (
+    "Check {ns}:clientId and {ns}:clientSecret (or SCOPE_MANAGER_CLIENT_ID / "
+    "SCOPE_MANAGER_CLIENT_SECRET). If you have just rotated clientSecret: `pulumi refresh` and "
+    "`pulumi destroy` use the provider settings saved by the last `pulumi up`, so run them with "
+    "--run-program (or run `pulumi up` once) to use the new one."
+)
+PROVIDER_METHODS = ("check", "diff", "create", "read", "update", "delete")
+
+
+def _explained(provider: TenantProvider, error: Exception) -> Exception:
+    """``error`` with what to do added where the message alone does not say it."""
+    from providers.tenant.errors import Unauthorized
+
+    settings = provider._settings
+    if (
+        isinstance(error, Unauthorized)
+        and settings is not None
+        and error.path == urlsplit(settings.token_url).path
+    ):
+        # The same error object may reach several resources: never mutate it. (copy.copy would call
+        # the constructor with args alone, which ApiError does not take.)
+        explained = type(error).__new__(type(error))
+        explained.__dict__.update(error.__dict__)
+        explained.args = (f"{error}. {CREDENTIALS_HINT.format(ns=CONFIG_NAMESPACE)}",)
+        return explained
+    return error
+
+
+def _user_facing(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Report the providers' own errors as their message alone.
+
+    The SDK's plugin server sends the engine ``traceback.format_exc()`` of whatever a provider raises,
+    so a rejected credential reached users as 30 lines of stack. Errors of the tenant clients and the
+    providers are worded for users: they are re-raised from here without the frames below, keeping
+    their type. Anything else (a bug) keeps its whole traceback, which is what a bug report needs.
+    """
+
+    @functools.wraps(method)
+    def call(self: TenantProvider, *args: Any, **kwargs: Any) -> Any:
+        from providers.tenant.errors import TenantError
+
+        try:
+            return method(self, *args, **kwargs)
+        except (TenantError, NameTaken, Gone) as error:
+            raise _explained(self, error).with_traceback(None) from None
+
+    return call
+
+
 class TenantProvider(ResourceProvider):
     """Base of all Scope Manager providers: configured once per plugin process, tenant built lazily.
 
@@ -87,6 +138,12 @@ class TenantProvider(ResourceProvider):
 
     _settings: TenantSettings | None = None
     _config_error: Exception | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in PROVIDER_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, _user_facing(cls.__dict__[name]))
 
     def configure(self, req: ConfigureRequest) -> None:
         """Resolve settings from stack config and environment; a bad configuration is kept for later.

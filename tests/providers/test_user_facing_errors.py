@@ -1,0 +1,67 @@
+"""The providers' own errors reach the engine as their message, not as a deep traceback."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import pytest
+
+from providers._base import NameTaken, TenantProvider
+from providers.tenant.errors import Unauthorized
+from providers.tenant.settings import TenantSettings
+
+TOKEN_URL = "https://acme.zslogin.net/oauth2/v1/token"
+
+
+class Failing(TenantProvider):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def read(self, id_: str, props: dict[str, Any]) -> Any:
+        return self._deep(3)
+
+    def _deep(self, depth: int) -> Any:
+        if depth:
+            return self._deep(depth - 1)
+        raise self.error
+
+
+def configured(provider: TenantProvider) -> TenantProvider:
+    provider._settings = TenantSettings(token_url=TOKEN_URL)
+    return provider
+
+
+def formatted(provider: TenantProvider) -> str:
+    try:
+        provider.read("id", {})
+    except Exception:
+        return traceback.format_exc()  # what the SDK's plugin server sends the engine
+    raise AssertionError("read did not fail")
+
+
+def test_a_rejected_credential_says_what_to_check_and_what_to_run_after_a_rotation() -> None:
+    error = Unauthorized(400, "POST", "/oauth2/v1/token", "the token endpoint rejected the credentials")
+    provider = configured(Failing(error))
+
+    text = formatted(provider)
+    again = formatted(provider)
+
+    assert "scope-manager:clientSecret" in text and "--run-program" in text
+    assert again.count("--run-program") == 1  # the shared error object was not changed
+    assert "_deep" not in text  # no frames below the provider method
+    assert str(error) == "POST /oauth2/v1/token -> 400: the token endpoint rejected the credentials"
+
+
+def test_other_provider_errors_keep_their_type_and_message_without_the_frames_below() -> None:
+    provider = configured(Failing(NameTaken("an API client named 'x' already exists")))
+
+    with pytest.raises(NameTaken, match="already exists"):
+        provider.read("id", {})
+    assert "_deep" not in formatted(provider)
+
+
+def test_a_bug_keeps_its_whole_traceback() -> None:
+    provider = configured(Failing(KeyError("value")))
+
+    assert "_deep" in formatted(provider)
