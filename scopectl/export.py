@@ -125,7 +125,7 @@ def _check(text: str, exported: ExportedModel) -> None:
 def render(exported: ExportedModel, settings: TenantSettings, today: dt.date) -> str:
     where = settings.api_url or settings.scim_url or "the tenant"
     lines = [
-        f"# Access model exported from {where} on {today.isoformat()} by `python -m scopectl export`.",
+        f"# Access model exported from {where} on {today.isoformat()} by `scopectl export`.",
         "# Every object has adopt: true: the first `pulumi up` takes it over instead of creating it.",
         "# Before that first `pulumi up`:",
         "#   - fill in each TODO below: a client's owner and purpose, and why it holds each write/admin",

@@ -31,7 +31,7 @@ from scopectl.review import (
 )
 
 _MEMBERS_SHOWN = 50
-_FULL_REPORT_HINT = "Run `python -m scopectl report --format json` on the preview for everything."
+_FULL_REPORT_HINT = "Run `scopectl report --format json` on the preview for everything."
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
