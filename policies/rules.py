@@ -510,8 +510,11 @@ def effective(rule: Rule, policy_config: Mapping[str, Any] | None) -> tuple[str,
     (`{"all": "advisory", "max-scopes-per-client": {"enforcementLevel": "mandatory", "maxScopes": 5}}`)."""
     policy_config = policy_config or {}
     level: str = rule.level
-    if isinstance(policy_config.get("all"), str):
-        level = policy_config["all"]
+    everything = policy_config.get("all")
+    if isinstance(everything, str):
+        level = everything
+    elif isinstance(everything, Mapping) and isinstance(everything.get("enforcementLevel"), str):
+        level = everything["enforcementLevel"]  # the engine takes `"all": {"enforcementLevel": ...}` too
     given = policy_config.get(rule.name)
     if isinstance(given, str):
         return given, rule.config()
