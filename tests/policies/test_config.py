@@ -108,7 +108,7 @@ def test_every_problem_is_in_one_error():
         ({"write-scope-justified": "mandatory"}, "did you mean write-scopes-justified?"),
     ],
 )
-@pytest.mark.parametrize("command", ["report"])
+@pytest.mark.parametrize("command", ["report", "validate"])
 def test_scopectl_exits_one_with_the_problem_and_no_traceback(tmp_path, capsys, document, needle, command):
     config = tmp_path / "policy.json"
     config.write_text(json.dumps(document))
