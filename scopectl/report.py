@@ -157,10 +157,12 @@ def _summary_counts(review: Review, findings: Findings) -> dict[str, int]:
         "clients_deleted": sum(c.lifecycle == "deleted" for c in review.clients),
         "scopes_granted": sum(len(c.scopes_granted) for c in review.clients),
         "scopes_revoked": sum(len(c.scopes_revoked) for c in review.clients),
+        "scopes_adopted": sum(len(c.scopes_adopted) for c in review.clients),
         "secrets_rotating": sum(bool(c.secret and c.secret.action == "rotate") for c in review.clients),
         "groups_changed": len(review.groups),
         "members_joining": sum(len(g.joining) for g in review.groups),
         "members_leaving": sum(len(g.leaving) for g in review.groups),
+        "members_adopted": sum(len(g.adopted_members) for g in review.groups),
         "users_changed": len(review.users),
         "findings_mandatory": sum(f.level == "mandatory" for f in findings.items),
         "findings_advisory": sum(f.level != "mandatory" for f in findings.items),
@@ -175,14 +177,7 @@ def to_markdown(
 ) -> str:
     counts = _summary_counts(review, findings)
     stack = f" — stack {code(review.stack)}" if review.stack else ""
-    head = f"### {escape(title)}{stack}\n\n" + _summary_line(review, counts)
-    if findings.stack_rules_skipped:
-        head += (
-            "\n\n_Stack-wide rules ("
-            + ", ".join(code(name) for name in findings.stack_rule_names)
-            + ") were not run: the preview leaves out unchanged resources. "
-            "Run `pulumi preview --json --show-sames` to include them._"
-        )
+    head = f"### {escape(title)}{stack}\n\n" + _summary_line(review, counts, findings)
     sections = [
         Section(
             "Preview errors", [f"- {escape(e)}" for e in review.errors], "error", priority=0, max_share=0.1
@@ -208,7 +203,7 @@ def to_markdown(
     return fit_sections(head, sections, limit, _FULL_REPORT_HINT)
 
 
-def _summary_line(review: Review, counts: dict[str, int]) -> str:
+def _summary_line(review: Review, counts: dict[str, int], findings: Findings) -> str:
     if not review.has_changes:
         line = "**No changes.**"
     else:
@@ -217,13 +212,17 @@ def _summary_line(review: Review, counts: dict[str, int]) -> str:
             parts.append(
                 f"**{plural(counts['clients_changed'], 'client')}** changed "
                 f"({counts['clients_created']} created, {counts['clients_deleted']} deleted; "
-                f"scopes {counts['scopes_granted']} granted, {counts['scopes_revoked']} revoked; "
+                f"scopes {counts['scopes_granted']} granted, {counts['scopes_revoked']} revoked"
+                + (f", {counts['scopes_adopted']} adopted" if counts["scopes_adopted"] else "")
+                + "; "
                 f"{plural(counts['secrets_rotating'], 'secret')} rotating)"
             )
         if counts["groups_changed"]:
             parts.append(
                 f"**{plural(counts['groups_changed'], 'group')}** changed "
-                f"({counts['members_joining']} joining, {counts['members_leaving']} leaving)"
+                f"({counts['members_joining']} joining, {counts['members_leaving']} leaving"
+                + (f", {counts['members_adopted']} adopted" if counts["members_adopted"] else "")
+                + ")"
             )
         if counts["users_changed"]:
             parts.append(f"**{plural(counts['users_changed'], 'user')}** changed")
@@ -239,8 +238,21 @@ def _summary_line(review: Review, counts: dict[str, int]) -> str:
         parts = parts or ["Changes outside clients, groups and users (see the preview)."]
         line = " · ".join(parts)
     mandatory, advisory = counts["findings_mandatory"], counts["findings_advisory"]
+    skipped = ""
+    if findings.stack_rules_skipped:
+        # Never "no findings" while a rule could not run: say which rules and why.
+        skipped = (
+            "the stack-wide rules ("
+            + ", ".join(code(name) for name in findings.stack_rule_names)
+            + ") **were not run**: the preview leaves out unchanged resources, and these rules need "
+            "every resource of the stack. Run `pulumi preview --json --show-sames` to include them."
+        )
     if mandatory or advisory:
         line += f"\n\nLeast-privilege findings: **{mandatory} mandatory**, {advisory} advisory."
+        if skipped:
+            line += " Not complete: " + skipped
+    elif skipped:
+        line += "\n\nNo findings from the per-resource rules; " + skipped
     else:
         line += "\n\nNo least-privilege findings."
     return line
@@ -258,7 +270,13 @@ _LIFECYCLE_WORDS = {
 def _client_block(client: ClientReview) -> str:
     lines = [_heading(client.key, client.tenant_name) + _lifecycle(client.lifecycle)]
     lines += [f"- granted {_scope(g)}" for g in client.scopes_granted]
-    lines += [f"- revoked {_scope(g, show_metadata=False)}" for g in client.scopes_revoked]
+    if client.scopes_adopted:
+        lines.append(
+            "- scopes adopted with the client (the declared set replaces what it holds in the tenant; "
+            "`scopectl audit` shows the difference):"
+        )
+        lines += [f"  - {_scope(g)}" for g in client.scopes_adopted]
+    lines += [f"- revoked {_revoked(g)}" for g in client.scopes_revoked]
     lines += [f"- justification/expiry edited: {_scope(g)}" for g in client.scopes_amended]
     if client.scopes_opaque:
         lines.append("- scopes change (the preview hides the values: secret or known only after apply)")
@@ -296,6 +314,15 @@ def _scope(grant: ScopeGrant, show_metadata: bool = True) -> str:
     return text
 
 
+def _revoked(grant: ScopeGrant) -> str:
+    """A revocation reads as a reduction of access: struck through, with a down mark instead of the
+    warning a grant of the same scope carries."""
+    text = f"~~{code(grant.scope)}~~"
+    if grant.privileged:
+        text += " ⬇️ write/admin access removed"
+    return text
+
+
 def _secret_line(client: ClientReview) -> str:
     secret = client.secret
     assert secret is not None
@@ -323,6 +350,11 @@ def _group_block(group: GroupReview) -> str:
         lines.append(f"- {len(group.joining)} joining: {capped_list(group.joining, _MEMBERS_SHOWN)}")
     if group.leaving:
         lines.append(f"- {len(group.leaving)} leaving: {capped_list(group.leaving, _MEMBERS_SHOWN)}")
+    if group.adopted_members:
+        lines.append(
+            f"- {len(group.adopted_members)} members adopted with the group (the declared members replace "
+            f"its current ones): {capped_list(group.adopted_members, _MEMBERS_SHOWN)}"
+        )
     lines += _field_lines(group.field_changes)
     return "\n".join(lines) + "\n"
 
