@@ -80,10 +80,17 @@ def where_to_set(key: str) -> str:
     return f"`pulumi config set{secret} {CONFIG_NAMESPACE}:{key} <value>` or the environment variable {envs}"
 
 
+# How the "no endpoint" problems start, so a caller with more ways to set one (scopectl's flags) can
+# spell them out without parsing the rest.
+NO_ZIDENTITY_ENDPOINT = "no ZIdentity endpoint"
+NO_SCIM_URL = "scimUrl is missing"
+NO_TENANT = "no tenant configured"
+
+
 def _no_zidentity_endpoint() -> str:
     """The problem of a ZIdentity part without any endpoint (one wording for both checks below)."""
     return (
-        "no ZIdentity endpoint: set vanityDomain (and cloud, if not production) with "
+        f"{NO_ZIDENTITY_ENDPOINT}: set vanityDomain (and cloud, if not production) with "
         f"{where_to_set('vanityDomain')}, or tokenUrl and apiUrl for the emulator"
     )
 
