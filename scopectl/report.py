@@ -29,8 +29,10 @@ from scopectl.review import (
     UserReview,
     build_review,
 )
+from scopectl.stack import find_project_dir
 
 _MEMBERS_SHOWN = 50
+DEFAULT_POLICY_CONFIG = "policy-config.json"  # as scopectl validate
 _FULL_REPORT_HINT = "Run `scopectl report --format json` on the preview for everything."
 
 
@@ -70,7 +72,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--policy-config",
         type=Path,
         metavar="FILE",
-        help="policy config JSON (as given to `pulumi preview --policy-pack-config`) for levels and limits",
+        help="policy config JSON (as given to `pulumi preview --policy-pack-config`) for levels and limits "
+        f"(default: {DEFAULT_POLICY_CONFIG} in the project directory when it exists)",
     )
     parser.add_argument(
         "--title",
@@ -83,7 +86,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.max_chars < 2_000:
         raise ScopectlError("--max-chars must be at least 2000")
-    policy_config = load_policy_config(args.policy_config)
+    policy_config = load_policy_config(args.policy_config or _project_policy_config())
     document = _read(args.preview)
     # URNs carry the short name; `org/project/dev` and `dev` are the same stack.
     if args.stack and document.stack and document.stack != args.stack.rsplit("/", 1)[-1]:
@@ -101,6 +104,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_CHANGES if review.has_changes else EXIT_OK
+
+
+def _project_policy_config() -> Path | None:
+    """`policy-config.json` of the project (the nearest directory with Pulumi.yaml) when it exists: the
+    file the workflows give the pack, so the report's levels match the pack's without a flag."""
+    candidate = find_project_dir() / DEFAULT_POLICY_CONFIG
+    return candidate if candidate.is_file() else None
 
 
 def analyse(

@@ -21,3 +21,15 @@ def test_every_pulumi_config_set_line_uses_the_scope_manager_namespace():
             if key.removeprefix("scope-manager:") in CONFIG_KEYS and not key.startswith("scope-manager:"):
                 wrong.append(f"{path.name}: {match.group(0)}")
     assert wrong == []
+
+
+def test_the_quickstart_walks_through_the_onboarding_commands_in_order():
+    text = (ROOT / "docs" / "quickstart.md").read_text()
+    steps = ["pulumi stack init", "scopectl export", "scopectl validate", "pulumi preview", "pulumi up"]
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    positions = [next(n for n, h in enumerate(headings) if f"`{step}`" in h) for step in steps]
+    assert positions == sorted(positions)
+    assert (
+        "read-only" in text and "ziam:read" in text and "ziam:admin" in text
+    )  # which credentials, which rights
+    assert "docs/quickstart.md" in (ROOT / "README.md").read_text()

@@ -194,3 +194,14 @@ def test_the_pack_refuses_a_bad_setting_with_one_error_naming_it(pack):
 def test_report_config_file_missing_is_a_clear_error(tmp_path, capsys):
     code = main(["report", str(tmp_path / "p.json"), "--policy-config", str(Path(tmp_path / "nope.json"))])
     assert code == 1 and "no such file" in capsys.readouterr().err
+
+
+def test_report_reads_the_projects_policy_config_by_default(tmp_path, capsys, monkeypatch):
+    """The file the workflows give the pack (`policy-config.json` beside Pulumi.yaml) is the report's too."""
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\n")
+    (tmp_path / "policy-config.json").write_text('{"all": "blocking"}')
+    (tmp_path / "preview.json").write_text(json.dumps({"steps": [], "changeSummary": {}}))
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["report", "preview.json"]) == 1
+    assert 'all: "blocking" is not an enforcement level' in capsys.readouterr().err
