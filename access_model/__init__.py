@@ -16,6 +16,7 @@ from access_model.desired import (
     DesiredSecret,
     DesiredState,
     DesiredUser,
+    Notice,
     desired_state,
 )
 from access_model.errors import InvalidModelError, ModelError
@@ -56,6 +57,7 @@ __all__ = [
     "InvalidModelError",
     "Member",
     "ModelError",
+    "Notice",
     "SecretPolicy",
     "User",
     "UserSettings",

@@ -56,6 +56,16 @@ class DesiredUser(UserSettings):
 
 
 @dataclass(frozen=True)
+class Notice:
+    """One dated remark about the model, with the exact path it is about (so scopectl can show its
+    line): `kind` is "expiring" (within WARN_WITHIN_DAYS) or "expired" (left out of the desired state)."""
+
+    kind: str
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """What the program declares. `warnings` are grants about to expire; `expired` names each grant
     left out because its date has passed (the program logs both; neither is an error)."""
@@ -66,6 +76,7 @@ class DesiredState:
     users: dict[str, DesiredUser]
     warnings: tuple[str, ...]
     expired: tuple[str, ...]
+    notices: tuple[Notice, ...] = ()  # the same remarks, each with its path and message apart
 
 
 class _Clock:
@@ -75,6 +86,7 @@ class _Clock:
         self.today = today
         self.warnings: list[str] = []
         self.expired: list[str] = []
+        self.notices: list[Notice] = []
 
     def still_valid(
         self,
@@ -82,6 +94,7 @@ class _Clock:
         path: tuple[str | int, ...],
         what: str,
         consequence: str = "left out, so the next run revokes it",
+        future: str = "will be revoked",
     ) -> bool:
         if expires is None:
             return True
@@ -89,10 +102,13 @@ class _Clock:
         days_left = (expires - self.today).days
         if days_left < 0:
             self.expired.append(f"{where}: {what} expired on {expires.isoformat()}; {consequence}")
+            gone = f"{what} expired on {expires.isoformat()}, {future}"
+            self.notices.append(Notice("expired", where, gone))
             return False
         if days_left <= WARN_WITHIN_DAYS:
             when = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
             self.warnings.append(f"{where}: {what} expires {when} ({expires.isoformat()})")
+            self.notices.append(Notice("expiring", where, f"{what} expires {when} ({expires.isoformat()})"))
         return True
 
 
@@ -107,6 +123,7 @@ def desired_state(model: AccessModel, today: dt.date) -> DesiredState:
         users={key: _user(u, clock) for key, u in model.users.items()},
         warnings=tuple(clock.warnings),
         expired=tuple(clock.expired),
+        notices=tuple(clock.notices),
     )
 
 
@@ -146,6 +163,10 @@ def _group(group: Group, clock: _Clock) -> DesiredGroup:
 
 def _user(user: User, clock: _Clock) -> DesiredUser:
     active = user.active and clock.still_valid(
-        user.expires, ("users", user.key, "expires"), "user access", "the user is declared inactive"
+        user.expires,
+        ("users", user.key, "expires"),
+        "user access",
+        "the user is declared inactive",
+        "the user will be deactivated",
     )
     return DesiredUser(**{**settings_of(user, UserSettings), "active": active})

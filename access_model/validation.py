@@ -8,9 +8,11 @@ jsonschema's own messages are rewritten into plain sentences; a schema node may 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -119,6 +121,8 @@ def _explain(error: ValidationError) -> Iterator[ModelError]:
         )
     elif keyword in ("oneOf", "anyOf"):
         yield from _explain_alternatives(error, path, custom)
+    elif keyword == "format" and error.validator_value == "date" and _no_such_date(error.instance):
+        yield ModelError(format_path(path), _no_such_date(error.instance))
     elif keyword in ("pattern", "format"):
         yield ModelError(format_path(path), custom or f"must be a valid {error.validator_value}")
     else:
@@ -166,6 +170,24 @@ def _describe(value: Any, path: Path = ()) -> str:
         shown = value if len(value) <= 60 else value[:57] + "..."
         return f"{shown!r}"
     return repr(value)
+
+
+_DATE_SHAPE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _no_such_date(value: Any) -> str:
+    """For a value written YYYY-MM-DD that names no day of the calendar (`2027-02-30`, `2026-13-01`),
+    the reason; "" when the value is not in that shape (the schema's own message covers that)."""
+    match = _DATE_SHAPE.match(value) if isinstance(value, str) else None
+    if not match:
+        return ""
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no such date: {value} (month {month:02d} does not exist; months run 01-12)"
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days:
+        return f"there is no such date: {value} ({calendar.month_name[month]} {year} has {days} days)"
+    return ""
 
 
 def _did_you_mean(word: str, candidates: Sequence[str]) -> str:

@@ -24,6 +24,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from policies.config import PolicyConfigError, rule_problems
 from policies.rules import RULES, Rule, UnknownValue, Violation
 
 PACK_NAME = "scope-guardrails"
@@ -47,7 +48,15 @@ def plain(value: Any) -> Any:
 
 
 def _violations(rule: Rule, subject: Any, given_config: Mapping[str, Any]) -> list[Violation]:
-    """Run a rule on plain data; a value unknown during preview becomes the SDK's UnknownValueError."""
+    """Run a rule on plain data; a value unknown during preview becomes the SDK's UnknownValueError.
+
+    The rule's config is checked first: the engine validates it against the rule's schema, but a
+    setting the rule does not have passes there (and the analyzer can be driven without the engine), so
+    a bad value stops here with one error naming each bad key instead of a ValueError from inside a rule.
+    """
+    problems = rule_problems(rule, given_config)
+    if problems:
+        raise PolicyConfigError(problems, f"the config of policy {rule.name!r}")
     try:
         return rule.check(subject, rule.config(given_config))
     except UnknownValue as error:

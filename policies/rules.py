@@ -83,8 +83,13 @@ class UnknownValue(Exception):
 
 @dataclass(frozen=True)
 class Violation:
+    """One finding of a rule. `where` is the property path inside the resource it is about (`("scopes",
+    "scim:write")`), so a caller holding the access model (scopectl validate) can name the exact line;
+    the pack reports only the message and urn, as CrossGuard does."""
+
     message: str
     urn: str | None = None
+    where: tuple[str | int, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -250,11 +255,17 @@ def no_wildcard_scopes(props: Mapping[str, Any], config: Mapping[str, Any]) -> l
     for scope in sorted(_scopes(props)):
         if "*" in scope:
             out.append(
-                Violation(f"scope {scope!r} is a wildcard; grant the specific scopes the client needs")
+                Violation(
+                    f"scope {scope!r} is a wildcard; grant the specific scopes the client needs",
+                    where=("scopes", scope),
+                )
             )
         elif scope.lower() in forbidden:
             out.append(
-                Violation(f"scope {scope!r} is all-powerful (listed in forbiddenScopes); grant narrower ones")
+                Violation(
+                    f"scope {scope!r} is all-powerful (listed in forbiddenScopes); grant narrower ones",
+                    where=("scopes", scope),
+                )
             )
     return out
 
@@ -270,7 +281,10 @@ def scopes_in_catalog(props: Mapping[str, Any], config: Mapping[str, Any]) -> li
     catalog = list(config.get("catalog", []))
     known_names = set(catalog)
     return [
-        Violation(f"scope {scope!r} is not in the tenant's scope catalog{_did_you_mean(scope, catalog)}")
+        Violation(
+            f"scope {scope!r} is not in the tenant's scope catalog{_did_you_mean(scope, catalog)}",
+            where=("scopes", scope),
+        )
         for scope in sorted(_scopes(props))
         if scope not in known_names
     ]
@@ -298,7 +312,8 @@ def write_scopes_justified(props: Mapping[str, Any], config: Mapping[str, Any]) 
             out.append(
                 Violation(
                     f"scope {scope!r} can change data but has no justification; "
-                    f'add scopes["{scope}"].justification (ticket, reason)'
+                    f'add scopes["{scope}"].justification (ticket, reason)',
+                    where=("scopes", scope),
                 )
             )
     return out
@@ -334,6 +349,7 @@ def read_only_purposes(resources: Sequence[Mapping[str, Any]], config: Mapping[s
                         f"client {_label(client)!r} has purpose {purpose!r} and may hold read scopes only, "
                         f"but is granted {scope!r}",
                         assignment.get("urn"),
+                        where=("scopes", scope),
                     )
                 )
     return out
@@ -350,7 +366,12 @@ def secret_max_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> 
     limit = int(config.get("maxLifetimeDays", 90))
     lifetime = known(props, "lifetime_days", 90)
     if isinstance(lifetime, int | float) and lifetime > limit:
-        return [Violation(f"secret lifetime is {int(lifetime)} days, more than the allowed {limit}")]
+        return [
+            Violation(
+                f"secret lifetime is {int(lifetime)} days, more than the allowed {limit}",
+                where=("lifetime_days",),
+            )
+        ]
     return []
 
 
@@ -387,6 +408,7 @@ def client_has_rotating_secret(
                         f"the secret of client {_label(client)!r} has no rotation schedule; "
                         "set secret.rotate_every_days",
                         client.get("urn"),
+                        where=("secret",),
                     )
                 )
     return out
@@ -401,7 +423,12 @@ def client_has_rotating_secret(
 def client_has_owner(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
     owner = known(props, "owner", "")
     if not isinstance(owner, str) or not owner.strip():
-        return [Violation("the client has no owner; set owner to the team or person who answers for it")]
+        return [
+            Violation(
+                "the client has no owner; set owner to the team or person who answers for it",
+                where=("owner",),
+            )
+        ]
     return []
 
 
@@ -416,7 +443,8 @@ def max_scopes_per_client(props: Mapping[str, Any], config: Mapping[str, Any]) -
     limit = int(config.get("maxScopes", 8))
     count = len(_scopes(props))
     if count > limit:
-        return [Violation(f"the client holds {count} scopes, more than {limit}; split it by job")]
+        message = f"the client holds {count} scopes, more than {limit}; split it by job"
+        return [Violation(message, where=("scopes",))]
     return []
 
 
@@ -438,7 +466,8 @@ def privileged_groups_exclusive(props: Mapping[str, Any], config: Mapping[str, A
         return [
             Violation(
                 f"group {display_name!r} is privileged, so its membership must be exclusive "
-                "(exclusive: true), or members added by hand would stay"
+                "(exclusive: true), or members added by hand would stay",
+                where=("exclusive",),
             )
         ]
     return []
@@ -462,6 +491,7 @@ def unique_client_names(resources: Sequence[Mapping[str, Any]], config: Mapping[
                 Violation(
                     f"API client name {name!r} is also used by {first[folded]}; names must be unique",
                     client.get("urn"),
+                    where=("name",),
                 )
             )
         else:
@@ -503,6 +533,8 @@ class Finding:
     level: str  # mandatory | advisory (an unknown value during preview is always advisory)
     message: str
     urn: str | None
+    # the property path inside the resource (Violation.where); not part of a finding's identity
+    where: tuple[str | int, ...] = field(default=(), compare=False)
 
 
 def effective(rule: Rule, policy_config: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
@@ -510,8 +542,11 @@ def effective(rule: Rule, policy_config: Mapping[str, Any] | None) -> tuple[str,
     (`{"all": "advisory", "max-scopes-per-client": {"enforcementLevel": "mandatory", "maxScopes": 5}}`)."""
     policy_config = policy_config or {}
     level: str = rule.level
-    if isinstance(policy_config.get("all"), str):
-        level = policy_config["all"]
+    everything = policy_config.get("all")
+    if isinstance(everything, str):
+        level = everything
+    elif isinstance(everything, Mapping) and isinstance(everything.get("enforcementLevel"), str):
+        level = everything["enforcementLevel"]  # the engine takes `"all": {"enforcementLevel": ...}` too
     given = policy_config.get(rule.name)
     if isinstance(given, str):
         return given, rule.config()
@@ -541,6 +576,6 @@ def evaluate(
 
 def _run(rule: Rule, level: str, args: tuple[Any, ...], urn: str | None) -> list[Finding]:
     try:
-        return [Finding(rule.name, level, v.message, v.urn or urn) for v in rule.check(*args)]
+        return [Finding(rule.name, level, v.message, v.urn or urn, v.where) for v in rule.check(*args)]
     except UnknownValue as unknown:
         return [Finding(rule.name, "advisory", f"can't run during preview: {unknown}", urn)]

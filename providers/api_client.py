@@ -14,7 +14,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
 from providers._check import Inputs
-from providers.tenant import Conflict, NotFound
+from providers.tenant import Conflict, NotFound, status_enabled
 
 MIN_TOKEN_LIFETIME = 60
 MAX_TOKEN_LIFETIME = 86_400
@@ -37,7 +37,7 @@ def inputs_from_record(record: dict[str, Any], old: dict[str, Any]) -> dict[str,
     inputs = {
         "name": record.get("name") or "",
         "description": record.get("description") or "",
-        "enabled": bool(record.get("status", True)),
+        "enabled": status_enabled(record.get("status")),
         "access_token_lifetime": int(record.get("accessTokenLifeTime") or 0),
     }
     return {**inputs, **kept_metadata(old, METADATA_DEFAULTS)}

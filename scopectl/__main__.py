@@ -1,4 +1,7 @@
-"""`python -m scopectl <command>`: dispatch to one module per command.
+"""`scopectl <command>`: dispatch to one module per command.
+
+The console script `scopectl` (pyproject.toml `[project.scripts]`) calls `main`; `python -m scopectl`
+still works from the project directory.
 
 Every command writes its result to stdout (or --output) and progress and errors to stderr, and
 exits 0 (nothing to do), 2 (changes or drift) or 1 (error), so CI can branch on the status.
@@ -24,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m scopectl",
+        prog="scopectl",
         description="Review previews, audit drift, export and validate Scope Manager access models.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

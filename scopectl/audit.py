@@ -24,7 +24,7 @@ from scopectl.live import LiveTenant, read_tenant
 from scopectl.markdown import COMMENT_LIMIT, Section, code, escape, fit_sections, plural
 from scopectl.progress import Progress
 from scopectl.stack import add_stack_arguments, load_model, read_config, stack_file_from
-from scopectl.tenant_access import add_tenant_arguments, open_tenant, resolve_settings
+from scopectl.tenant_access import add_tenant_arguments, explain, open_tenant, tenant_settings
 
 DEFAULT_EXPIRING_DAYS = 14
 
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     today = now.date()
     desired = desired_state(model, today)
 
-    settings = resolve_settings(stack_config, args.credentials_file, source=str(stack_file.path))
+    settings = tenant_settings(args, stack_file, stack_config, progress)
     want_clients = settings.has_zidentity
     want_directory = bool(desired.groups or desired.users)
     if desired.clients and not want_clients:
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _missing(what: str, problems: list[str]) -> str:
-    lines = "\n".join(f"  - {p}" for p in problems)
+    lines = "\n".join(f"  - {p}" for p in explain(problems))
     return f"the stack declares {what}, but the tenant settings to read them are incomplete:\n{lines}"
 
 

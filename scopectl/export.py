@@ -30,7 +30,7 @@ from scopectl.live import read_tenant
 from scopectl.markdown import plural
 from scopectl.progress import Progress
 from scopectl.stack import read_config, stack_file_from
-from scopectl.tenant_access import add_tenant_arguments, open_tenant, resolve_settings
+from scopectl.tenant_access import add_tenant_arguments, open_tenant, tenant_settings
 
 _INDENT = "  "
 _PURPOSES = "provisioning|integration|automation|reporting|audit|monitoring"
@@ -69,11 +69,11 @@ def run(args: argparse.Namespace) -> int:
         raise ScopectlError(f"--output {args.output}: the file exists; pass --force to overwrite it")
     progress = Progress(enabled=not args.quiet)
     stack_config: dict[str, Any] = {}
-    source = "the environment"
+    stack_file = None
     if args.stack or args.stack_file:
         stack_file = stack_file_from(args)
-        stack_config, source = read_config(stack_file), str(stack_file.path)
-    settings = resolve_settings(stack_config, args.credentials_file, source=source)
+        stack_config = read_config(stack_file)
+    settings = tenant_settings(args, stack_file, stack_config, progress)
 
     with open_tenant(settings) as tenant:
         live = read_tenant(
@@ -125,7 +125,7 @@ def _check(text: str, exported: ExportedModel) -> None:
 def render(exported: ExportedModel, settings: TenantSettings, today: dt.date) -> str:
     where = settings.api_url or settings.scim_url or "the tenant"
     lines = [
-        f"# Access model exported from {where} on {today.isoformat()} by `python -m scopectl export`.",
+        f"# Access model exported from {where} on {today.isoformat()} by `scopectl export`.",
         "# Every object has adopt: true: the first `pulumi up` takes it over instead of creating it.",
         "# Before that first `pulumi up`:",
         "#   - fill in each TODO below: a client's owner and purpose, and why it holds each write/admin",

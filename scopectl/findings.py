@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from policies import rules
+from policies.config import PolicyConfigError
+from policies.config import check as check_policy_config
 from scopectl.errors import ScopectlError
 from scopectl.preview import PreviewDocument
 from scopectl.resource_types import API_CLIENT, UNKNOWN_SENTINEL, Urn
@@ -57,9 +59,10 @@ def load_policy_config(path: Path | None) -> dict[str, Any] | None:
         raise ScopectlError(f"--policy-config {path}: no such file") from None
     except (OSError, ValueError) as exc:
         raise ScopectlError(f"--policy-config {path}: not a readable JSON file ({exc})") from None
-    if not isinstance(document, dict):
-        raise ScopectlError(f"--policy-config {path}: expected a JSON object of policy names")
-    return document
+    try:
+        return check_policy_config(document, f"--policy-config {path}")
+    except PolicyConfigError as exc:
+        raise ScopectlError(str(exc)) from None
 
 
 def evaluate(document: PreviewDocument, policy_config: Mapping[str, Any] | None = None) -> Findings:

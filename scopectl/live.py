@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.tenant import Tenant, TenantError
+from providers.tenant import Tenant, TenantError, status_enabled
 from scopectl.errors import ScopectlError
 from scopectl.markdown import plural
 from scopectl.progress import Progress
@@ -128,7 +128,7 @@ def _client(record: dict[str, Any], scopes: list[str]) -> LiveClient:
         id=str(record.get("id", "")),
         name=str(record.get("name", "")),
         description=record.get("description") or None,
-        enabled=str(record.get("status", "true")).lower() not in ("false", "disabled", "inactive"),
+        enabled=status_enabled(record.get("status")),
         access_token_lifetime=int(lifetime) if isinstance(lifetime, int | float) else None,
         scopes=sorted(scopes),
     )

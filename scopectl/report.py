@@ -29,9 +29,11 @@ from scopectl.review import (
     UserReview,
     build_review,
 )
+from scopectl.stack import find_project_dir
 
 _MEMBERS_SHOWN = 50
-_FULL_REPORT_HINT = "Run `python -m scopectl report --format json` on the preview for everything."
+DEFAULT_POLICY_CONFIG = "policy-config.json"  # as scopectl validate
+_FULL_REPORT_HINT = "Run `scopectl report --format json` on the preview for everything."
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -70,7 +72,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--policy-config",
         type=Path,
         metavar="FILE",
-        help="policy config JSON (as given to `pulumi preview --policy-pack-config`) for levels and limits",
+        help="policy config JSON (as given to `pulumi preview --policy-pack-config`) for levels and limits "
+        f"(default: {DEFAULT_POLICY_CONFIG} in the project directory when it exists)",
     )
     parser.add_argument(
         "--title",
@@ -83,7 +86,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.max_chars < 2_000:
         raise ScopectlError("--max-chars must be at least 2000")
-    policy_config = load_policy_config(args.policy_config)
+    policy_config = load_policy_config(args.policy_config or _project_policy_config())
     document = _read(args.preview)
     # URNs carry the short name; `org/project/dev` and `dev` are the same stack.
     if args.stack and document.stack and document.stack != args.stack.rsplit("/", 1)[-1]:
@@ -101,6 +104,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_CHANGES if review.has_changes else EXIT_OK
+
+
+def _project_policy_config() -> Path | None:
+    """`policy-config.json` of the project (the nearest directory with Pulumi.yaml) when it exists: the
+    file the workflows give the pack, so the report's levels match the pack's without a flag."""
+    candidate = find_project_dir() / DEFAULT_POLICY_CONFIG
+    return candidate if candidate.is_file() else None
 
 
 def analyse(
@@ -157,10 +167,12 @@ def _summary_counts(review: Review, findings: Findings) -> dict[str, int]:
         "clients_deleted": sum(c.lifecycle == "deleted" for c in review.clients),
         "scopes_granted": sum(len(c.scopes_granted) for c in review.clients),
         "scopes_revoked": sum(len(c.scopes_revoked) for c in review.clients),
+        "scopes_adopted": sum(len(c.scopes_adopted) for c in review.clients),
         "secrets_rotating": sum(bool(c.secret and c.secret.action == "rotate") for c in review.clients),
         "groups_changed": len(review.groups),
         "members_joining": sum(len(g.joining) for g in review.groups),
         "members_leaving": sum(len(g.leaving) for g in review.groups),
+        "members_adopted": sum(len(g.adopted_members) for g in review.groups),
         "users_changed": len(review.users),
         "findings_mandatory": sum(f.level == "mandatory" for f in findings.items),
         "findings_advisory": sum(f.level != "mandatory" for f in findings.items),
@@ -175,14 +187,7 @@ def to_markdown(
 ) -> str:
     counts = _summary_counts(review, findings)
     stack = f" — stack {code(review.stack)}" if review.stack else ""
-    head = f"### {escape(title)}{stack}\n\n" + _summary_line(review, counts)
-    if findings.stack_rules_skipped:
-        head += (
-            "\n\n_Stack-wide rules ("
-            + ", ".join(code(name) for name in findings.stack_rule_names)
-            + ") were not run: the preview leaves out unchanged resources. "
-            "Run `pulumi preview --json --show-sames` to include them._"
-        )
+    head = f"### {escape(title)}{stack}\n\n" + _summary_line(review, counts, findings)
     sections = [
         Section(
             "Preview errors", [f"- {escape(e)}" for e in review.errors], "error", priority=0, max_share=0.1
@@ -208,7 +213,7 @@ def to_markdown(
     return fit_sections(head, sections, limit, _FULL_REPORT_HINT)
 
 
-def _summary_line(review: Review, counts: dict[str, int]) -> str:
+def _summary_line(review: Review, counts: dict[str, int], findings: Findings) -> str:
     if not review.has_changes:
         line = "**No changes.**"
     else:
@@ -217,13 +222,17 @@ def _summary_line(review: Review, counts: dict[str, int]) -> str:
             parts.append(
                 f"**{plural(counts['clients_changed'], 'client')}** changed "
                 f"({counts['clients_created']} created, {counts['clients_deleted']} deleted; "
-                f"scopes {counts['scopes_granted']} granted, {counts['scopes_revoked']} revoked; "
+                f"scopes {counts['scopes_granted']} granted, {counts['scopes_revoked']} revoked"
+                + (f", {counts['scopes_adopted']} adopted" if counts["scopes_adopted"] else "")
+                + "; "
                 f"{plural(counts['secrets_rotating'], 'secret')} rotating)"
             )
         if counts["groups_changed"]:
             parts.append(
                 f"**{plural(counts['groups_changed'], 'group')}** changed "
-                f"({counts['members_joining']} joining, {counts['members_leaving']} leaving)"
+                f"({counts['members_joining']} joining, {counts['members_leaving']} leaving"
+                + (f", {counts['members_adopted']} adopted" if counts["members_adopted"] else "")
+                + ")"
             )
         if counts["users_changed"]:
             parts.append(f"**{plural(counts['users_changed'], 'user')}** changed")
@@ -239,8 +248,21 @@ def _summary_line(review: Review, counts: dict[str, int]) -> str:
         parts = parts or ["Changes outside clients, groups and users (see the preview)."]
         line = " · ".join(parts)
     mandatory, advisory = counts["findings_mandatory"], counts["findings_advisory"]
+    skipped = ""
+    if findings.stack_rules_skipped:
+        # Never "no findings" while a rule could not run: say which rules and why.
+        skipped = (
+            "the stack-wide rules ("
+            + ", ".join(code(name) for name in findings.stack_rule_names)
+            + ") **were not run**: the preview leaves out unchanged resources, and these rules need "
+            "every resource of the stack. Run `pulumi preview --json --show-sames` to include them."
+        )
     if mandatory or advisory:
         line += f"\n\nLeast-privilege findings: **{mandatory} mandatory**, {advisory} advisory."
+        if skipped:
+            line += " Not complete: " + skipped
+    elif skipped:
+        line += "\n\nNo findings from the per-resource rules; " + skipped
     else:
         line += "\n\nNo least-privilege findings."
     return line
@@ -258,7 +280,13 @@ _LIFECYCLE_WORDS = {
 def _client_block(client: ClientReview) -> str:
     lines = [_heading(client.key, client.tenant_name) + _lifecycle(client.lifecycle)]
     lines += [f"- granted {_scope(g)}" for g in client.scopes_granted]
-    lines += [f"- revoked {_scope(g, show_metadata=False)}" for g in client.scopes_revoked]
+    if client.scopes_adopted:
+        lines.append(
+            "- scopes adopted with the client (the declared set replaces what it holds in the tenant; "
+            "`scopectl audit` shows the difference):"
+        )
+        lines += [f"  - {_scope(g)}" for g in client.scopes_adopted]
+    lines += [f"- revoked {_revoked(g)}" for g in client.scopes_revoked]
     lines += [f"- justification/expiry edited: {_scope(g)}" for g in client.scopes_amended]
     if client.scopes_opaque:
         lines.append("- scopes change (the preview hides the values: secret or known only after apply)")
@@ -296,6 +324,15 @@ def _scope(grant: ScopeGrant, show_metadata: bool = True) -> str:
     return text
 
 
+def _revoked(grant: ScopeGrant) -> str:
+    """A revocation reads as a reduction of access: struck through, with a down mark instead of the
+    warning a grant of the same scope carries."""
+    text = f"~~{code(grant.scope)}~~"
+    if grant.privileged:
+        text += " ⬇️ write/admin access removed"
+    return text
+
+
 def _secret_line(client: ClientReview) -> str:
     secret = client.secret
     assert secret is not None
@@ -323,6 +360,11 @@ def _group_block(group: GroupReview) -> str:
         lines.append(f"- {len(group.joining)} joining: {capped_list(group.joining, _MEMBERS_SHOWN)}")
     if group.leaving:
         lines.append(f"- {len(group.leaving)} leaving: {capped_list(group.leaving, _MEMBERS_SHOWN)}")
+    if group.adopted_members:
+        lines.append(
+            f"- {len(group.adopted_members)} members adopted with the group (the declared members replace "
+            f"its current ones): {capped_list(group.adopted_members, _MEMBERS_SHOWN)}"
+        )
     lines += _field_lines(group.field_changes)
     return "\n".join(lines) + "\n"
 

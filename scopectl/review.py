@@ -60,7 +60,11 @@ class ClientReview:
     scopes_granted: list[ScopeGrant] = field(default_factory=list)
     scopes_revoked: list[ScopeGrant] = field(default_factory=list)
     scopes_amended: list[ScopeGrant] = field(default_factory=list)  # justification/expiry edited
+    # An adopted client's declared scope set: the scopes it is taken over with, not new grants (the
+    # preview cannot tell which of them the client already holds; `scopectl audit` can).
+    scopes_adopted: list[ScopeGrant] = field(default_factory=list)
     scopes_opaque: bool = False  # the scope set is secret or unknown in this preview
+    scopes_created: bool = field(default=False, repr=False)  # the scope assignment step is a create
     secret: SecretChange | None = None
 
     @property
@@ -71,6 +75,7 @@ class ClientReview:
             or self.scopes_granted
             or self.scopes_revoked
             or self.scopes_amended
+            or self.scopes_adopted
             or self.scopes_opaque
             or self.secret
         )
@@ -83,6 +88,7 @@ class GroupReview:
     lifecycle: str = "unchanged"
     joining: list[str] = field(default_factory=list)
     leaving: list[str] = field(default_factory=list)
+    adopted_members: list[str] = field(default_factory=list)  # an adopted group's declared members
     members_opaque: bool = False
     member_count: int | None = None
     field_changes: list[FieldChange] = field(default_factory=list)
@@ -145,6 +151,11 @@ def build_review(document: PreviewDocument, is_privileged: Callable[[str], bool]
             users.append(_user_review(change))
         elif change.type != "pulumi:pulumi:Stack":
             other.append(OtherChange(change.name, change.type, change.kind))
+
+    for review in clients.values():
+        if review.lifecycle == "adopted" and review.scopes_created:
+            # Taking over an existing client: its declared scopes are adopted, not granted.
+            review.scopes_adopted, review.scopes_granted = review.scopes_granted, []
 
     return Review(
         stack=document.stack,
@@ -214,6 +225,7 @@ def _owning_client(
 def _apply_scopes(review: ClientReview, change: ResourceChange, is_privileged: Callable[[str], bool]) -> None:
     old = _scope_map(change.old_inputs)
     new = _scope_map(change.new_inputs)
+    review.scopes_created = change.kind in ("create", "import")
     if old is None or new is None:
         review.scopes_opaque = True
         return
@@ -344,6 +356,11 @@ def _group_review(change: ResourceChange) -> GroupReview:
         review.members_opaque = True
     elif change.kind == "delete":
         review.member_count = len(old)
+    elif review.lifecycle == "adopted":
+        # An existing group taken over: its declared members are adopted, not joining (the preview
+        # cannot tell who is already in it; `scopectl audit` can).
+        review.adopted_members = sorted(new)
+        review.member_count = len(new)
     else:
         review.joining = sorted(new - old)
         review.leaving = sorted(old - new)

@@ -1,9 +1,17 @@
-"""`scopectl validate --stack NAME`: check a stack's access model, for editors and pre-commit hooks.
+"""`scopectl validate --stack NAME`: the full offline gate, for editors, pre-commit hooks and CI.
 
-Prints every problem with its exact path (`clients.reporting.scopes["scim:wrte"]: unknown scope
-...`), all at once, and exits 1; prints a one-line summary and exits 0 when the model is valid. It
-uses the same `access_model.parse` (validation, then building) the program runs, so "valid here" means
-"the program accepts it".
+Two checks, both without the Pulumi CLI or a tenant:
+
+1. the access model itself, with the same `access_model.parse` the program runs ("valid here" means
+   "the program accepts it");
+2. the `scope-guardrails` policy pack's own rules (`policies.rules`, the same functions, default levels
+   and `--policy-config` file the pack takes) on the resources the program would declare, so a model
+   the pack will block fails here first (see scopectl/model_policy.py).
+
+Every problem names its place as `file:line:column: path: message`, with a hint when the indentation
+looks wrong. Exit 1 on any model error or mandatory finding; advisory findings, grants about to expire
+and grants that have expired (and will be revoked) are warnings and exit 0. `--format json` answers in
+JSON whatever goes wrong, a YAML syntax error or a missing stack file included.
 """
 
 from __future__ import annotations
@@ -11,65 +19,182 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
-from access_model import AccessModel, InvalidModelError, ModelError, desired_state, parse
-from scopectl.errors import EXIT_ERROR, EXIT_OK
+from access_model import AccessModel, InvalidModelError, ModelError, desired_state, parse, read_stack_access
+from access_model.positions import PositionIndex, index_access
+from scopectl.errors import EXIT_ERROR, EXIT_OK, ScopectlError
+from scopectl.findings import load_policy_config
 from scopectl.markdown import plural
-from scopectl.stack import add_stack_arguments, read_access, stack_file_from
+from scopectl.model_policy import evaluate_model
+from scopectl.stack import add_stack_arguments, find_project_dir, stack_file_from
+
+DEFAULT_POLICY_CONFIG = "policy-config.json"
+_SYNTAX_PLACE = re.compile(r"^line (\d+), column (\d+)$")
+
+
+@dataclass
+class Problem:
+    """One line of the report: an error, a warning or a policy finding, with its place."""
+
+    kind: str  # error | warning | mandatory | advisory
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    rule: str | None = None
+    resource: str | None = None
+    hint: str | None = None
+
+    def render(self, source: str) -> str:
+        where = source + (f":{self.line}:{self.column}" if self.line else "")
+        label = {"error": "", "warning": "warning: "}.get(self.kind, f"{self.kind}: [{self.rule}] ")
+        text = f"{where}: {label}{self.path}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate",
-        help="check Pulumi.<stack>.yaml's access model; print every error with its path",
+        help="check Pulumi.<stack>.yaml's access model and run the policy pack's rules on it, offline",
         description=(
             "Validate the access model (scope-manager:access) in Pulumi.<stack>.yaml against the schema "
-            "and the model's own rules, printing every problem with its exact path. "
-            "Exit status: 0 valid, 1 invalid or unreadable."
+            "and the model's own rules, then run the scope-guardrails policy pack's rules on the resources "
+            "the program would declare, printing every problem as file:line:column: path: message. "
+            "Exit status: 0 valid (advisory findings and expiry notes are warnings), 1 invalid, a "
+            "mandatory policy finding, or unreadable."
         ),
     )
     add_stack_arguments(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or JSON for editors"
     )
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy config JSON, the file given to `pulumi preview|up --policy-pack-config` (default: "
+        f"{DEFAULT_POLICY_CONFIG} in the project directory when it exists)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    stack_file = stack_file_from(args)
-    source = str(stack_file.path)
-    # parse validates (once) and builds; its error carries the same list `validate` would return.
-    model: AccessModel | None = None
-    errors: list[ModelError] = []
+    source = str(args.stack_file or args.stack or "the stack file")
     try:
-        model = parse(read_access(stack_file), source=source)
-    except InvalidModelError as exc:
-        errors = exc.errors
-
-    if args.format == "json":
-        payload = {
-            "file": source,
-            "valid": not errors,
-            "errors": [{"path": e.path, "message": e.message} for e in errors],
-        }
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-        return EXIT_ERROR if errors else EXIT_OK
-
-    if model is None:
-        for error in errors:
-            print(f"{source}: {error.path}: {error.message}")
-        print(
-            f"{source}: {plural(len(errors), 'problem')}; the program would declare nothing", file=sys.stderr
-        )
+        stack_file = stack_file_from(args)
+        source = str(stack_file.path)
+        problems, model = _check(stack_file.path, _policy_config_path(args), stack_file.name)
+    except ScopectlError as exc:
+        if args.format != "json":
+            raise
+        _write_json(source, [Problem("error", "(file)", str(exc))], valid=False, model=None)
         return EXIT_ERROR
 
-    # The day the program judges expiry by (its UTC date), not the local one, so the warnings agree.
-    state = desired_state(model, dt.datetime.now(dt.UTC).date())
-    for warning in state.warnings:
-        print(f"{source}: warning: {warning}", file=sys.stderr)
+    failed = any(p.kind in ("error", "mandatory") for p in problems)
+    if args.format == "json":
+        _write_json(source, problems, valid=not any(p.kind == "error" for p in problems), model=model)
+        return EXIT_ERROR if failed else EXIT_OK
+
+    for problem in problems:
+        stream = sys.stdout if problem.kind in ("error", "mandatory") else sys.stderr
+        print(problem.render(source), file=stream)
+    if model is None:
+        errors = sum(p.kind == "error" for p in problems)
+        print(f"{source}: {plural(errors, 'problem')}; the program would declare nothing", file=sys.stderr)
+        return EXIT_ERROR
+    mandatory = sum(p.kind == "mandatory" for p in problems)
+    if mandatory:
+        print(
+            f"{source}: {plural(mandatory, 'mandatory policy finding')}; the policy pack would block "
+            "`pulumi up`",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     print(
         f"{source}: valid ({plural(len(model.clients), 'client')}, {plural(len(model.groups), 'group')}, "
-        f"{plural(len(model.users), 'user')})"
+        f"{plural(len(model.users), 'user')}); policy pack: no mandatory findings"
     )
     return EXIT_OK
+
+
+def _policy_config_path(args: argparse.Namespace) -> Path | None:
+    if args.policy_config is not None:
+        return args.policy_config
+    project = find_project_dir(args.cwd) if args.cwd else find_project_dir()
+    default = project / DEFAULT_POLICY_CONFIG
+    return default if default.is_file() else None
+
+
+def _check(
+    path: Path, policy_config_path: Path | None, stack: str
+) -> tuple[list[Problem], AccessModel | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScopectlError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ScopectlError(f"{path}: not UTF-8 text") from None
+    try:
+        raw = read_stack_access(path)
+    except InvalidModelError as exc:  # not YAML, or no access model in it
+        return [_syntax_problem(error) for error in exc.errors], None
+    positions = index_access(text)
+    try:
+        model = parse(raw, source=str(path))
+    except InvalidModelError as exc:
+        return [_located(Problem("error", e.path, e.message), positions, hint=True) for e in exc.errors], None
+
+    policy_config = load_policy_config(policy_config_path)
+    # The day the program judges expiry by (its UTC date), not the local one, so the notes agree.
+    state = desired_state(model, dt.datetime.now(dt.UTC).date())
+    problems = [_located(Problem("warning", n.path, n.message), positions) for n in state.notices]
+    for finding in evaluate_model(state, policy_config, stack):
+        problem = Problem(
+            "mandatory" if finding.level == "mandatory" else "advisory",
+            finding.path,
+            finding.message,
+            rule=finding.rule,
+            resource=finding.resource,
+        )
+        problems.append(_located(problem, positions))
+    return problems, model
+
+
+def _located(problem: Problem, positions: PositionIndex | None, hint: bool = False) -> Problem:
+    if positions is not None:
+        position = positions.position(problem.path)
+        if position is not None:
+            problem.line, problem.column = position.line, position.column
+        if hint:
+            problem.hint = positions.indentation_hint(problem.path)
+    return problem
+
+
+def _syntax_problem(error: ModelError) -> Problem:
+    """A loading error; YAML syntax errors carry their place as `line N, column M`."""
+    match = _SYNTAX_PLACE.match(error.path)
+    if match:
+        return Problem("error", "(file)", error.message, line=int(match[1]), column=int(match[2]))
+    return Problem("error", error.path, error.message)
+
+
+def _write_json(source: str, problems: list[Problem], valid: bool, model: AccessModel | None) -> None:
+    payload = {
+        "file": source,
+        "valid": valid,
+        "policy_passed": model is not None and not any(p.kind == "mandatory" for p in problems),
+        "errors": [p.as_json() for p in problems if p.kind == "error"],
+        "findings": [p.as_json() for p in problems if p.kind in ("mandatory", "advisory")],
+        "warnings": [p.as_json() for p in problems if p.kind == "warning"],
+    }
+    sys.stdout.write(json.dumps(payload, indent=2) + "\n")

@@ -1,6 +1,7 @@
-# Shared by scripts/demo and scripts/test: create .venv with python3 (3.11+) and install a
-# requirements file, skipping the install when nothing changed since the last one (so a second
-# run is fast). Sourced, not executed.
+# Shared by scripts/demo and scripts/test: create .venv with python3 (3.11+), install a requirements
+# file and then this project itself, editable (so `.venv/bin/scopectl` works from any directory and
+# runs this checkout's code), skipping the install when nothing changed since the last one (so a
+# second run is fast). Sourced, not executed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -19,12 +20,16 @@ ensure_venv() {
   fi
   local stamp="$VENV/.installed-$(basename "$reqs")"
   local want
-  want="$(cat "$ROOT/requirements.txt" "$ROOT/$reqs" | sha256sum | cut -d' ' -f1)"
+  want="$(cat "$ROOT/requirements.txt" "$ROOT/$reqs" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "==> installing $reqs into .venv" >&2
     # pip warns once per package about unreachable local index mirrors on some machines; those
     # lines say nothing about this project, so they are filtered (real errors still show).
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$reqs" \
+      2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+    # The project: its console script `scopectl` (pyproject.toml [project.scripts]); --no-deps because
+    # the pinned requirements above are its dependencies.
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --editable "$ROOT" \
       2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
     echo "$want" > "$stamp"
   fi

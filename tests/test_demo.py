@@ -133,6 +133,7 @@ def test_without_cli_or_go_demo_starts_the_emulator_and_says_what_to_install(
     assert "https://go.dev/doc/install" in first.stderr
     assert _healthy(port)
     credentials = tenant / "credentials.json"
+    assert stat.S_IMODE(tenant.stat().st_mode) == 0o700  # as the README says
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert json.loads(credentials.read_text())["api_url"] == f"http://127.0.0.1:{port}"
     # No credential is printed.

@@ -2,7 +2,7 @@
 
 A workflow is only exercised on GitHub, so a typo in a scopectl option or a missing secret would be
 found by the first failed nightly run. These tests find it here instead: actionlint checks the
-workflow syntax and expressions, every `python -m scopectl ...` line is parsed by scopectl's own
+workflow syntax and expressions, every `.venv/bin/scopectl ...` line is parsed by scopectl's own
 argument parser, and every secret and variable a workflow reads is documented in docs/ci.md.
 """
 
@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 PREVIEW = WORKFLOWS / "preview.yml"
 DRIFT = WORKFLOWS / "drift.yml"
+APPLY = WORKFLOWS / "apply.yml"
+ALL = (PREVIEW, DRIFT, APPLY)
 
 # Shell plumbing a step may use around the project's commands.
 _SHELL_WORDS = {"echo", "cat", "head", "set", "exit", "[", "printf"}
@@ -68,7 +70,14 @@ def commands(script: str) -> list[list[str]]:
         lexer.whitespace_split = True
         lexer.commenters = "#"
         current: list[str] = []
+        in_array = False  # `name=(a b c)`: a bash array assignment, not commands
         for token in lexer:
+            if in_array:
+                in_array = token != ")"
+                continue
+            if token == "(" and len(current) == 1 and current[0].endswith("="):
+                in_array = True
+                continue
             if token in _SEPARATORS:
                 found.append(current)
                 current = []
@@ -99,18 +108,15 @@ def placeholders(words: list[str]) -> list[str]:
 
 def all_commands() -> list[tuple[str, list[str]]]:
     return [
-        (path.name, words)
-        for path in (PREVIEW, DRIFT)
-        for script in run_scripts(load(path))
-        for words in commands(script)
+        (path.name, words) for path in ALL for script in run_scripts(load(path)) for words in commands(script)
     ]
 
 
 # -- structure ---------------------------------------------------------------------------------------
 
 
-def test_both_workflows_exist_and_are_yaml_mappings():
-    for path in (PREVIEW, DRIFT):
+def test_the_workflows_exist_and_are_yaml_mappings():
+    for path in ALL:
         document = load(path)
         assert {"name", "on", "jobs", "permissions"} <= set(document), path.name
 
@@ -125,7 +131,8 @@ def test_preview_runs_on_pull_requests_and_drift_on_a_schedule_and_on_demand():
 def test_jobs_are_time_bounded_and_least_privileged():
     assert load(PREVIEW)["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert load(DRIFT)["permissions"] == {"contents": "read"}
-    for path in (PREVIEW, DRIFT):
+    assert load(APPLY)["permissions"] == {"contents": "read"}
+    for path in ALL:
         for name, job in load(path)["jobs"].items():
             assert 0 < job["timeout-minutes"] <= 60, f"{path.name}:{name}"
 
@@ -159,7 +166,7 @@ def test_actionlint_finds_nothing():
     if actionlint is None:
         pytest.skip("actionlint is not installed: run ./scripts/test (requirements-dev.txt installs it)")
     result = subprocess.run(
-        [actionlint, "-no-color", str(PREVIEW), str(DRIFT)],
+        [actionlint, "-no-color", *map(str, ALL)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -214,23 +221,30 @@ def test_run_steps_call_only_the_projects_commands():
         if program in _SHELL_WORDS or program.startswith("./scripts/"):
             continue
         if program == "pulumi":
-            assert words[1] in ("preview", "refresh"), where
+            # Only the apply workflow changes the tenant, and only with `up`.
+            assert words[1] in (("up",) if workflow == "apply.yml" else ("preview", "refresh")), where
+            continue
+        if program == ".venv/bin/scopectl":  # the console script the install step puts there
             continue
         assert program in ("python", ".venv/bin/python"), where
         assert words[1] == "-m", where
         module = words[2]
-        assert module in ("scopectl", "venv", "pip"), where
+        assert module in ("venv", "pip"), where  # scopectl runs as the installed .venv/bin/scopectl
         if module == "pip":
-            assert words[3] == "install" and words[-2:] == ["-r", "requirements.txt"], where
+            assert words[3] == "install", where
+            # the pinned requirements, then the project itself (editable, without resolving again)
+            assert words[-2:] in (["-r", "requirements.txt"], ["-e", "."]), where
+            if words[-2:] == ["-e", "."]:
+                assert "--no-deps" in words, where
 
 
 def test_scopectl_invocations_parse_with_scopectl_itself():
     parser = build_parser()
     seen = set()
     for workflow, words in all_commands():
-        if words[:3] not in (["python", "-m", "scopectl"], [".venv/bin/python", "-m", "scopectl"]):
+        if words[0] != ".venv/bin/scopectl":
             continue
-        argv = placeholders(without_redirections(words[3:]))
+        argv = placeholders(without_redirections(words[1:]))
         try:
             args = parser.parse_args(argv)
         except SystemExit:  # pragma: no cover - the message is what matters
@@ -241,6 +255,7 @@ def test_scopectl_invocations_parse_with_scopectl_itself():
         ("preview.yml", "validate"),
         ("drift.yml", "audit"),
         ("drift.yml", "report"),
+        ("apply.yml", "validate"),
     } <= seen
 
 
@@ -263,13 +278,13 @@ def test_drift_uses_refresh_preview_only():
 
 def test_run_scripts_never_interpolate_expressions():
     """`${{ ... }}` inside a script is a script-injection risk; values come in through env instead."""
-    for path in (PREVIEW, DRIFT):
+    for path in ALL:
         for script in run_scripts(load(path)):
             assert "${{" not in script, f"{path.name}: {script.splitlines()[0]}"
 
 
 def test_actions_are_well_known_and_pinned_to_a_major_version():
-    for path in (PREVIEW, DRIFT):
+    for path in ALL:
         for step in steps(load(path)):
             if "uses" in step:
                 name, _, ref = step["uses"].partition("@")
@@ -287,7 +302,7 @@ def test_preview_posts_one_comment_found_by_a_hidden_marker():
 
 def test_every_secret_and_variable_is_documented():
     docs = (ROOT / "docs" / "ci.md").read_text()
-    for path in (PREVIEW, DRIFT):
+    for path in ALL:
         for kind, name in re.findall(r"\b(secrets|vars)\.([A-Z0-9_]+)", path.read_text()):
             assert f"`{name}`" in docs, f"{path.name} reads {kind}.{name}, which docs/ci.md does not explain"
 
@@ -469,3 +484,63 @@ def test_drift_refresh_step_reports_and_saves_the_diff_only_on_drift(tmp_path, s
     calls = (bin_dir / "calls").read_text().splitlines()
     assert all("--preview-only" in call for call in calls)  # never a refresh that writes state
     assert len(calls) == (2 if diff_saved else 1)
+
+
+# -- apply --------------------------------------------------------------------------------------------
+
+
+def test_apply_runs_on_merge_to_main_behind_an_environment_with_the_policy_pack():
+    document = load(APPLY)
+    assert document["on"]["push"] == {"branches": ["main"]}
+    assert "pull_request" not in document["on"]
+    [job] = document["jobs"].values()
+    assert job["environment"] == "scope-manager"  # its required reviewers approve each apply
+    assert document["concurrency"]["cancel-in-progress"] is False  # never stop an apply halfway
+    [up] = [w for name, w in all_commands() if name == "apply.yml" and w[0] == "pulumi"]
+    assert up[1] == "up" and "--yes" in up and "--stack" in up
+    assert up[up.index("--policy-pack") + 1] == "policies"
+    scripts = run_scripts(document)
+    assert scripts.index(next(s for s in scripts if "scopectl validate" in s)) < scripts.index(
+        next(s for s in scripts if "pulumi up" in s)
+    )
+    docs = (ROOT / "docs" / "ci.md").read_text()
+    assert "required reviewers" in docs and "`scope-manager`" in docs
+
+
+def _stub_pulumi(bin_dir: Path) -> Path:
+    """A `pulumi` that records its arguments, one per line."""
+    bin_dir.mkdir()
+    stub = bin_dir / "pulumi"
+    stub.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$PULUMI_ARGS"\necho "{}"\n')
+    stub.chmod(0o755)
+    return stub
+
+
+@pytest.mark.parametrize(("path", "step_id"), [(PREVIEW, "preview"), (APPLY, "up")], ids=["preview", "apply"])
+@pytest.mark.parametrize("with_config", [True, False], ids=["with-policy-config", "without"])
+def test_the_pack_gets_the_policy_config_file_when_the_repository_has_one(
+    tmp_path, path, step_id, with_config
+):
+    work = tmp_path / "work"
+    work.mkdir()
+    if with_config:
+        (work / "policy-config.json").write_text('{"max-scopes-per-client": {"maxScopes": 5}}')
+    stub = _stub_pulumi(tmp_path / "bin")
+    args = tmp_path / "args"
+    env = {
+        "PATH": f"{stub.parent}{os.pathsep}{os.environ['PATH']}",
+        "STACK": "dev",
+        "PULUMI_ARGS": str(args),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+    }
+
+    subprocess.run(
+        ["bash", "-e", "-c", step_script(path, step_id)], cwd=work, env=env, check=True, timeout=60
+    )
+
+    words = args.read_text().splitlines()
+    assert words[words.index("--policy-pack") + 1] == "policies"
+    if with_config:
+        assert words[words.index("--policy-pack-config") + 1] == "policy-config.json"
+    else:
+        assert "--policy-pack-config" not in words

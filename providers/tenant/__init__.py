@@ -31,7 +31,7 @@ from providers.tenant.errors import (
 from providers.tenant.scim import ScimClient, filter_string, member_ids, scim_bool
 from providers.tenant.settings import TenantSettings, api_url_for, token_url_for
 from providers.tenant.tenant import Tenant
-from providers.tenant.zidentity import ZIdentityClient, writable_client_body
+from providers.tenant.zidentity import ZIdentityClient, status_enabled, writable_client_body
 
 __all__ = [
     "AmbiguousMatch",
@@ -60,6 +60,7 @@ __all__ = [
     "filter_string",
     "member_ids",
     "scim_bool",
+    "status_enabled",
     "token_url_for",
     "writable_client_body",
 ]

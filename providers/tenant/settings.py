@@ -80,10 +80,17 @@ def where_to_set(key: str) -> str:
     return f"`pulumi config set{secret} {CONFIG_NAMESPACE}:{key} <value>` or the environment variable {envs}"
 
 
+# How the "no endpoint" problems start, so a caller with more ways to set one (scopectl's flags) can
+# spell them out without parsing the rest.
+NO_ZIDENTITY_ENDPOINT = "no ZIdentity endpoint"
+NO_SCIM_URL = "scimUrl is missing"
+NO_TENANT = "no tenant configured"
+
+
 def _no_zidentity_endpoint() -> str:
     """The problem of a ZIdentity part without any endpoint (one wording for both checks below)."""
     return (
-        "no ZIdentity endpoint: set vanityDomain (and cloud, if not production) with "
+        f"{NO_ZIDENTITY_ENDPOINT}: set vanityDomain (and cloud, if not production) with "
         f"{where_to_set('vanityDomain')}, or tokenUrl and apiUrl for the emulator"
     )
 
@@ -183,6 +190,11 @@ class TenantSettings:
                 return f"apiUrl, derived from {cloud}"
             return f"tokenUrl, derived from vanityDomain ({came_from('vanityDomain')}) and {cloud}"
         return f"{key} ({came_from(key)})"
+
+    def setting_origin(self, key: str) -> str:
+        """Where the setting `key` (`clientSecret`, ...) came from, or how to set it: for errors that
+        must name the setting to fix without showing its value."""
+        return dict(self.sources).get(key) or f"set with {where_to_set(key)}"
 
     @property
     def admin_api_url(self) -> str:
@@ -302,6 +314,14 @@ def _check_url(key: str, url: str, source: str, problems: list[str]) -> str | No
         problems.append(
             f"{key} ({source}) holds a user name or password; URLs are shown in errors and logs, so "
             "credentials belong in clientSecret / scimToken, not in the URL"
+        )
+        return None
+    if key == "apiUrl" and parts.path.rstrip("/").lower().endswith(ADMIN_API_PATH):
+        base = url.rstrip("/")[: -len(ADMIN_API_PATH)]
+        problems.append(
+            f"apiUrl ({source}) already ends in {ADMIN_API_PATH}, which Scope Manager appends itself "
+            f"(requests would go to ...{ADMIN_API_PATH}{ADMIN_API_PATH} and fail with 404): "
+            f"set apiUrl to the gateway base URL {base!r}"
         )
         return None
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:

@@ -77,7 +77,15 @@ class Tenant:
             s = self.settings
             assert s.token_url and s.client_id and s.client_secret
             self._oauth = ClientCredentials(
-                self.transport, s.token_url, s.client_id, s.client_secret, self.redactor
+                self.transport,
+                s.token_url,
+                s.client_id,
+                s.client_secret,
+                self.redactor,
+                fix_hint=(
+                    f"check the setting clientSecret ({s.setting_origin('clientSecret')}), and clientId "
+                    f"({s.setting_origin('clientId')}) if the id is wrong too"
+                ),
             )
         return self._oauth
 

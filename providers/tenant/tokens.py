@@ -31,6 +31,7 @@ class ClientCredentials:
         *,
         audience: str = AUDIENCE,
         clock: Callable[[], float] = time.monotonic,
+        fix_hint: str = "",
     ) -> None:
         self._transport = transport
         self._token_url = token_url
@@ -39,6 +40,7 @@ class ClientCredentials:
         self._redactor = redactor
         self._audience = audience
         self._clock = clock
+        self._fix_hint = fix_hint  # which settings to fix when the credentials are rejected (no values)
         self._lock = threading.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
@@ -87,7 +89,7 @@ class ClientCredentials:
                 exc.method,
                 exc.path,
                 f"the token endpoint rejected the credentials of API client {self._client_id!r}: "
-                f"{exc.message}",
+                f"{exc.message}" + (f"; {self._fix_hint}" if self._fix_hint else ""),
                 code=exc.code,
             ) from None
         body = self._transport.json(response)

@@ -40,6 +40,22 @@ MAX_PAGES = 10_000  # a guard against a server that never stops saying "more"
 _WRITABLE_FIELDS = ("name", "description", "status", "accessTokenLifeTime", "clientAuthentication")
 
 
+_DISABLED_WORDS = frozenset({"false", "disabled", "inactive", "0"})
+
+
+def status_enabled(status: Any) -> bool:
+    """Whether an API client's `status` says enabled. The API sends a boolean, but records written by
+    the console or older gateways carry strings ("false", "DISABLED"); `bool("false")` is True, so
+    every reader of `status` goes through here. A missing status means enabled (the API's default)."""
+    if status is None:
+        return True
+    if isinstance(status, bool):
+        return status
+    if isinstance(status, int | float):
+        return status != 0
+    return str(status).strip().lower() not in _DISABLED_WORDS
+
+
 def writable_client_body(record: Mapping[str, Any]) -> dict[str, Any]:
     """A full-replace PUT body from a client record as read (drops read-only `id` and resolved names)."""
     body = {key: copy.deepcopy(record[key]) for key in _WRITABLE_FIELDS if key in record}

@@ -201,7 +201,7 @@ CASES = [
         "grant-expires-impossible-date",
         "clients: {reporting: {owner: a@b.c, scopes: {scim:read: {expires: 2026-02-30}}}}",
         'clients.reporting.scopes["scim:read"].expires',
-        "must be a date written YYYY-MM-DD",
+        "there is no such date: 2026-02-30 (February 2026 has 28 days)",
     ),
     Case(
         "grant-expires-words",
@@ -213,7 +213,7 @@ CASES = [
         "member-expires-month-13",
         "groups: {q: {display_name: Q, members: [{user: ann@example.com, expires: 2026-13-01}]}}",
         "groups.q.members[0].expires",
-        "must be a date written YYYY-MM-DD",
+        "there is no such date: 2026-13-01 (month 13 does not exist; months run 01-12)",
     ),
     Case(
         "user-expires-european",

@@ -244,3 +244,28 @@ def test_a_preview_of_an_edited_client_never_plans_a_new_scope_set_or_secret(
         "app-secret": "same",
     }
     assert writes(counts) == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "enabled"),
+    [
+        (False, False),
+        ("false", False),
+        ("FALSE", False),
+        ("disabled", False),
+        (0, False),
+        (True, True),
+        ("true", True),
+        (None, True),
+    ],
+)
+def test_a_refresh_reads_status_like_scopectl_does(status, enabled):
+    """The API sends a boolean, but a string "false" must not read as enabled (`bool("false")` is
+    True); the provider and scopectl's live reader share one reader, so they cannot disagree."""
+    from providers.api_client import inputs_from_record
+    from scopectl.live import _client
+
+    record = {"id": "c1", "name": "app", "status": status, "accessTokenLifeTime": 3600}
+
+    assert inputs_from_record(record, {})["enabled"] is enabled
+    assert _client(record, []).enabled is enabled

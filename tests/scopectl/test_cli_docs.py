@@ -29,7 +29,7 @@ def test_help_says_what_the_command_does_and_how_it_exits(command, capsys):
     out = capsys.readouterr().out
 
     assert exit_.value.code == 0
-    assert out.startswith(f"usage: python -m scopectl {command}")
+    assert out.startswith(f"usage: scopectl {command}")
     assert "Exit status: 0" in " ".join(out.split())
     parser = subcommands()[command]
     undocumented = [

@@ -177,7 +177,7 @@ def test_deleted_client_revokes_its_scopes_and_secret(tmp_path, capsys):
 
     assert code == 2
     assert "**`old`** — **deleted**" in out
-    assert "- revoked **`ziam:admin`** ⚠️ write/admin" in out
+    assert "- revoked ~~`ziam:admin`~~ ⬇️ write/admin access removed" in out
     assert "- secret revoked" in out
 
 

@@ -32,7 +32,7 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
     config = {
         "scope-manager:tokenUrl": f"{base}/oauth2/v1/token",
-        "scope-manager:apiUrl": f"{base}/ziam/admin/api/v1",
+        "scope-manager:apiUrl": base,  # the gateway; the admin path is appended by the client
         "scope-manager:scimUrl": f"{base}/scim/v2",
         "scope-manager:clientId": "audit-client",
         "scope-manager:access": {"clients": {}},

@@ -269,3 +269,20 @@ def test_credentials_file_problems_name_the_file(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ConfigurationError, match=str(bad)):
         TenantSettings.from_credentials_file(bad)
+
+
+@pytest.mark.parametrize("suffix", ["/ziam/admin/api/v1", "/ziam/admin/api/v1/"])
+def test_an_api_url_that_already_holds_the_admin_path_gets_a_hint_not_a_doubled_path(suffix):
+    with pytest.raises(ConfigurationError) as caught:
+        TenantSettings.resolve(
+            {
+                "tokenUrl": "https://acme.zslogin.net/oauth2/v1/token",
+                "apiUrl": f"https://api.zsapi.net{suffix}",
+                "clientId": "cid",
+                "clientSecret": SECRET,
+            },
+            env={},
+        )
+    [problem] = caught.value.problems
+    assert problem.startswith("apiUrl (stack config scope-manager:apiUrl) already ends in /ziam/admin/api/v1")
+    assert "set apiUrl to the gateway base URL 'https://api.zsapi.net'" in problem

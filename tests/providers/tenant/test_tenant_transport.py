@@ -357,3 +357,18 @@ def test_token_endpoint_rejection_names_the_client_but_not_the_secret():
     text = str(caught.value)
     assert "'cid'" in text and "invalid_client" in text
     assert "client-secret-xyz" not in text
+
+
+def test_token_endpoint_rejection_names_the_setting_to_fix_and_where_it_was_set():
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {"error": "invalid_client", "error_description": "Bad client credentials"}
+        return httpx.Response(401, json=body)
+
+    with (
+        mock_tenant(handler, clientSecret="client-secret-xyz") as tenant,
+        pytest.raises(Unauthorized) as caught,
+    ):
+        tenant.zidentity.list_clients()
+    text = str(caught.value)
+    assert "check the setting clientSecret (stack config scope-manager:clientSecret)" in text
+    assert "client-secret-xyz" not in text
