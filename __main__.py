@@ -35,6 +35,9 @@ from access_model import load_pulumi_config as load_access_model
 from providers import ApiClient, ClientSecret, ScimGroup, ScimUser, ScopeAssignment
 
 TODAY_ENV = "SCOPE_MANAGER_TODAY"
+# Rotation periods count days from 1970-01-01 and expiry adds up to a year of days, so days outside
+# this range cannot be evaluated (0001-01-01 overflowed Python's date arithmetic).
+TODAY_RANGE = (dt.date(1970, 1, 1), dt.date(9000, 12, 31))
 
 
 def today(environ: Mapping[str, str] = os.environ) -> dt.date:
@@ -43,9 +46,13 @@ def today(environ: Mapping[str, str] = os.environ) -> dt.date:
     if not override:
         return dt.datetime.now(dt.UTC).date()
     try:
-        return dt.date.fromisoformat(override)
+        day = dt.date.fromisoformat(override)
     except ValueError:
         raise pulumi.RunError(f"{TODAY_ENV}={override!r} is not a date written YYYY-MM-DD") from None
+    first, last = TODAY_RANGE
+    if not first <= day <= last:
+        raise pulumi.RunError(f"{TODAY_ENV}={override!r} is outside {first} .. {last}")
+    return day
 
 
 def _inputs(item: ClientSettings | GroupSettings | UserSettings, kind: type) -> dict[str, Any]:

@@ -4,6 +4,10 @@ Dates stay strings while loading: PyYAML would turn `2026-13-01` into an excepti
 parsing (and `2026-06-30` into a `date`), while the Pulumi CLI hands the same value to the program as the
 string "2026-06-30". Keeping strings makes both routes validate identically and lets a bad date be
 reported with its path like any other mistake.
+
+Limits against hostile files (alias bombs, deep nesting, duplicate or null keys, huge integers, files
+that are not UTF-8) live in `safe_yaml`; the program's route (JSON from the Pulumi CLI) gets the same
+verdicts through `safe_yaml.load_json`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import yaml
 from access_model.engine_config import normalize_engine_dates
 from access_model.errors import InvalidModelError, ModelError
 from access_model.model import AccessModel, parse
+from access_model.safe_yaml import bounded_loader, load_checked_yaml, load_json, read_text
 
 CONFIG_NAMESPACE = "scope-manager"
 ACCESS_KEY = f"{CONFIG_NAMESPACE}:access"
@@ -36,18 +41,36 @@ def string_dates_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
 
 # libyaml's C parser when PyYAML was built with it (a 700 KB stack file: seconds with the pure-Python
 # parser, a fraction of that with libyaml), else the pure-Python one.
-_StringDatesLoader = string_dates_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+_StringDatesLoader = bounded_loader(string_dates_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 def load_yaml(text: str, source: str, loader: type[yaml.SafeLoader] | None = None) -> Any:
     """Parse YAML text; a syntax error becomes an InvalidModelError naming line and column."""
     try:
-        return yaml.load(text, Loader=loader or _StringDatesLoader)
+        return load_checked_yaml(text, source, loader or _StringDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(exc, "problem", None) or str(exc)
         raise InvalidModelError([ModelError(where, f"YAML syntax error: {problem}")], source) from None
+
+
+def read_yaml_file(path: str | os.PathLike[str]) -> Any:
+    """A YAML file's document; InvalidModelError when it is not UTF-8, not YAML or over a limit."""
+    file = Path(path)
+    return load_yaml(read_text(file), str(file))
+
+
+def decode_access(raw: Any, source: str) -> Any:
+    """The access model value as the program sees it: a string holds the model as JSON.
+
+    The Pulumi CLI hands every structured config value to the program as JSON text, and
+    `Config.require_object` decodes it, so a stack file whose model is written as a JSON string works
+    in the program; `scopectl validate` decodes it the same way to give the same verdict.
+    """
+    if isinstance(raw, str):
+        return load_json(raw, f"{source} (a JSON string)")
+    return raw
 
 
 def read_stack_access(path: str | os.PathLike[str]) -> Any:
@@ -58,14 +81,14 @@ def read_stack_access(path: str | os.PathLike[str]) -> Any:
     """
     file = Path(path)
     source = str(file)
-    document = load_yaml(file.read_text(encoding="utf-8"), source)
+    document = read_yaml_file(file)
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict) or ACCESS_KEY not in config:
         raise InvalidModelError(
             [ModelError(f"config[{ACCESS_KEY!r}]", "missing: the stack file declares no access model")],
             source,
         )
-    return config[ACCESS_KEY]
+    return decode_access(config[ACCESS_KEY], source)
 
 
 def load_stack(path: str | os.PathLike[str]) -> AccessModel:
@@ -77,5 +100,9 @@ def load_pulumi_config() -> AccessModel:
     """Load and validate the access model inside a running Pulumi program (or under set_mocks)."""
     import pulumi  # imported here so scopectl can load stack files without the Pulumi SDK's start-up cost
 
-    raw = pulumi.Config(CONFIG_NAMESPACE).require_object("access")
-    return parse(normalize_engine_dates(raw), source=f"stack config {ACCESS_KEY}")
+    source = f"stack config {ACCESS_KEY}"
+    # `require_object` is `json.loads`, which keeps the last of duplicate keys and overflows on deep
+    # nesting; `load_json` refuses both, as the YAML route does. The engine renders unquoted YAML dates
+    # as Go timestamps; normalize_engine_dates turns them back into YYYY-MM-DD.
+    raw = load_json(pulumi.Config(CONFIG_NAMESPACE).require("access"), source)
+    return parse(normalize_engine_dates(raw), source=source)

@@ -26,7 +26,7 @@ from emulator.faults import DroppedConnection, FaultInjector, error_response
 from emulator.hashing import CredentialHasher
 from emulator.http import Request, Response, StartResponse, bearer_token, json_response
 from emulator.options import EmulatorOptions
-from emulator.principal import PRINCIPAL_KEY, Principal
+from emulator.principal import PRINCIPAL_KEY, TOKEN_SENT_KEY, Principal
 from emulator.ratelimit import RateLimiter
 from emulator.routing import ADMIN_PREFIX, SCIM_PATTERN, TOKEN_PATH, route_label
 from emulator.scim import ScimApplication, make_scim_app
@@ -200,6 +200,7 @@ class EmulatorApp:
         scim_environ["SCRIPT_NAME"] = request.environ.get("SCRIPT_NAME", "") + f"/scim/1/{idp_id}/v2"
         scim_environ["PATH_INFO"] = rest
         scim_environ[PRINCIPAL_KEY] = self._scim_principal(request, idp_id, idp.token_digest)
+        scim_environ[TOKEN_SENT_KEY] = bearer_token(request) is not None
         return scim_app(scim_environ, start_response)
 
     def _scim_principal(self, request: Request, idp_id: str, idp_digest: bytes) -> Principal | None:

@@ -142,7 +142,27 @@ class Request:
             raise bad_request("JSON nested too deeply") from None
         if not isinstance(value, dict):
             raise bad_request(f"expected a JSON object at the top level, got {json_type_name(value)}")
+        _check_unicode(value)
         return value
+
+
+def _check_unicode(value: Any) -> None:
+    """400 for a string holding a lone surrogate (``"x\\ud800"`` is valid JSON but no Unicode text):
+    SQLite cannot store it, and it used to surface as a 500."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, place = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise bad_request(f"{place or 'value'}: not valid Unicode text (a lone surrogate)") from None
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                stack.append((key, place or "key"))
+                stack.append((child, f"{place}.{key}" if place else str(key)))
+        elif isinstance(item, list):
+            stack.extend((child, f"{place}[{index}]") for index, child in enumerate(item))
 
 
 def json_type_name(value: Any) -> str:

@@ -10,6 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PRINCIPAL_KEY = "emulator.principal"
+TOKEN_SENT_KEY = "emulator.token_sent"
+"""True in the WSGI environ when the request carried a bearer token, even one that resolved to no
+caller: "invalid or expired token" is then the right answer, not "a token is required"."""
+
+
+def unauthenticated_detail(token_sent: bool) -> str:
+    """Why a request has no caller, in the API's words: a token was missing, or it was not valid."""
+    return "The bearer token is invalid or expired" if token_sent else "A bearer token is required"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ only owns name, description, status and token lifetime. Every write is a read-ov
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pulumi
@@ -15,6 +16,8 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
 from providers._check import Inputs
 from providers.tenant import Conflict, NotFound, status_enabled
+
+log = logging.getLogger("providers")
 
 MIN_TOKEN_LIFETIME = 60
 MAX_TOKEN_LIFETIME = 86_400
@@ -41,6 +44,26 @@ def inputs_from_record(record: dict[str, Any], old: dict[str, Any]) -> dict[str,
         "access_token_lifetime": int(record.get("accessTokenLifeTime") or 0),
     }
     return {**inputs, **kept_metadata(old, METADATA_DEFAULTS)}
+
+
+def left_by_a_failed_create(zidentity: Any, existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """True when `existing` is what a create of `wanted` leaves behind and nothing has touched since:
+    exactly the fields it was created with, no scopes and no secrets.
+
+    A create whose answer was lost, and whose recovery then failed too, leaves such a client without
+    state; the next run recognises it and takes it over instead of refusing it as someone else's
+    ("already exists; set adopt: true"). A client anyone has granted a scope or issued a secret is
+    never taken over this way.
+    """
+    fields = {key: existing.get(key) for key in ("name", "status", "accessTokenLifeTime")}
+    fields["description"] = existing.get("description") or ""
+    scopes = [s for r in existing.get("clientResources") or [] for s in r.get("selectedScopes") or []]
+    if fields != wanted or scopes:
+        return False
+    if zidentity.list_secrets(str(existing["id"])):
+        return False
+    log.info("API client %r: taking over the client a failed create left behind", wanted["name"])
+    return True
 
 
 def _outputs(inputs: dict[str, Any], client_id: str) -> dict[str, Any]:
@@ -77,9 +100,12 @@ class ApiClientProvider(TenantProvider):
             existing = zidentity.find_client_by_name(wanted["name"])
             if existing is None:
                 raise  # a conflict that is not about the name (e.g. the tenant's client limit)
-            if not props.get("adopt"):
+            if props.get("adopt"):
+                record = zidentity.modify_client(str(existing["id"]), lambda current: {**current, **wanted})
+            elif left_by_a_failed_create(zidentity, existing, wanted):
+                record = existing
+            else:
                 raise name_taken(f"an API client named {wanted['name']!r}", existing["id"], "name") from None
-            record = zidentity.modify_client(str(existing["id"]), lambda current: {**current, **wanted})
         client_id = str(record["id"])
         return CreateResult(client_id, _outputs(props, client_id))
 

@@ -138,7 +138,9 @@ class ScimUserProvider(TenantProvider):
             existing = scim.find_user(wanted["user_name"])
             if existing is None:
                 raise
-        if not props.get("adopt"):
+        if not props.get("adopt") and managed_from_record(existing) != wanted:
+            # Exactly what this create sends is what a create whose answer (and recovery) failed left
+            # behind: taken over, not refused. Anything else needs adopt: true.
             raise name_taken(
                 f"a SCIM user with userName {wanted['user_name']!r}", existing["id"], "user_name"
             )

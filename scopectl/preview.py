@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.tenant.redact import scrub_credentials
 from scopectl.errors import ScopectlError
 from scopectl.resource_types import Urn
 
@@ -114,6 +115,15 @@ def load_preview(text: str, source: str) -> PreviewDocument:
         raise ScopectlError(
             f"{source}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "expected the output of `pulumi preview --json`"
+        ) from None
+    except RecursionError:
+        raise ScopectlError(
+            f"{source}: JSON nested too deeply to read; expected the output of `pulumi preview --json`"
+        ) from None
+    except ValueError as exc:  # Python's int limit: "Exceeds the limit (4300 digits) ..."
+        problem = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        raise ScopectlError(
+            f"{source}: unreadable JSON ({problem}); expected the output of `pulumi preview --json`"
         ) from None
     return parse_preview(raw, source)
 
@@ -299,7 +309,9 @@ def _diagnostics(raw: Any, source: str) -> tuple[Diagnostic, ...]:
             result.append(
                 Diagnostic(
                     severity=str(entry.get("severity") or "info"),
-                    message=str(entry.get("message") or ""),
+                    # A provider or the program may have printed a credential in an error; the
+                    # report lands in a PR comment, so every diagnostic is scrubbed here, once.
+                    message=scrub_credentials(str(entry.get("message") or "")),
                     urn=entry.get("urn") if isinstance(entry.get("urn"), str) else None,
                 )
             )

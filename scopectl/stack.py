@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from access_model import ACCESS_KEY, AccessModel, InvalidModelError, load_yaml, parse, read_stack_access
+from access_model import ACCESS_KEY, AccessModel, InvalidModelError, parse, read_stack_access
+from access_model.loading import decode_access, read_yaml_file
 from scopectl.errors import ScopectlError
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -58,9 +59,9 @@ def stack_config_dir(project_dir: Path) -> Path:
         project_file = project_dir / name
         if project_file.is_file():
             try:
-                document = load_yaml(project_file.read_text(encoding="utf-8"), str(project_file))
+                document = read_yaml_file(project_file)
             except InvalidModelError as exc:
-                raise ScopectlError(str(exc)) from None
+                raise ScopectlError(_message(exc)) from None
             configured = document.get("stackConfigDir") if isinstance(document, dict) else None
             if isinstance(configured, str) and configured:
                 return (project_dir / configured).resolve()
@@ -106,13 +107,21 @@ def locate(stack: str | None, stack_file: Path | None, project_dir: Path | None 
 def read_config(stack_file: StackFile) -> dict[str, Any]:
     """The stack file's whole `config:` mapping (encrypted `secure:` values stay encrypted)."""
     try:
-        document = load_yaml(stack_file.path.read_text(encoding="utf-8"), str(stack_file.path))
+        document = read_yaml_file(stack_file.path)
     except InvalidModelError as exc:
-        raise ScopectlError(str(exc)) from None
+        raise ScopectlError(_message(exc)) from None
     except OSError as exc:
         raise ScopectlError(f"{stack_file.path}: cannot read ({exc.strerror})") from None
     config = document.get("config") if isinstance(document, dict) else None
     return config if isinstance(config, dict) else {}
+
+
+def _message(exc: InvalidModelError) -> str:
+    """One problem in a file (not UTF-8, not YAML, over a limit) is one line naming the file and the
+    place; several keep the list."""
+    if len(exc.errors) == 1:
+        return f"{exc.source}: {exc.errors[0]}"
+    return str(exc)
 
 
 def read_access(stack_file: StackFile) -> Any:
@@ -120,7 +129,7 @@ def read_access(stack_file: StackFile) -> Any:
     try:
         return read_stack_access(stack_file.path)
     except InvalidModelError as exc:
-        raise ScopectlError(str(exc)) from None
+        raise ScopectlError(_message(exc)) from None
     except OSError as exc:
         raise ScopectlError(f"{stack_file.path}: cannot read ({exc.strerror})") from None
 
@@ -133,6 +142,7 @@ def load_model(stack_file: StackFile, config: dict[str, Any]) -> AccessModel:
             f"{stack_file.path}: config[{ACCESS_KEY!r}] missing: the stack file declares no access model"
         )
     try:
-        return parse(config[ACCESS_KEY], source=f"{stack_file.path} ({ACCESS_KEY})")
+        source = f"{stack_file.path} ({ACCESS_KEY})"
+        return parse(decode_access(config[ACCESS_KEY], source), source=source)
     except InvalidModelError as exc:
-        raise ScopectlError(str(exc)) from None
+        raise ScopectlError(_message(exc)) from None

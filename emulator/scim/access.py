@@ -10,7 +10,7 @@ from __future__ import annotations
 from scim2_models import ForbiddenException, UnauthorizedException
 from scim2_server.routing import Operation
 
-from emulator.principal import Principal
+from emulator.principal import Principal, unauthenticated_detail
 
 READ_SCOPES = ("scim:read", "scim:write")
 WRITE_SCOPES = ("scim:write",)
@@ -22,7 +22,7 @@ WRITE_OPERATIONS = frozenset(
 def require_access(principal: Principal | None, operation: Operation) -> None:
     """Refuse ``operation`` to ``principal``: 401 without a caller, 403 without the scope it needs."""
     if principal is None:
-        raise UnauthorizedException(detail="A bearer token is required")
+        raise UnauthorizedException(detail=unauthenticated_detail(False))
     if principal.kind == "idp":
         return
     if operation in WRITE_OPERATIONS:

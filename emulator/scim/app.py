@@ -26,7 +26,7 @@ from scim2_server.applications.wsgi import WSGIApplication
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 
-from emulator.principal import PRINCIPAL_KEY
+from emulator.principal import PRINCIPAL_KEY, TOKEN_SENT_KEY, unauthenticated_detail
 from emulator.scim.access import require_access
 from emulator.scim.dialect import Dialect, dialect_named
 from emulator.scim.fast_path import EncodedScimResponse, GroupFastPath
@@ -51,6 +51,7 @@ class EmulatorScimRequest(ScimRequest):
     """A SCIM request that also says whether the group fast path may serve it."""
 
     fast_path: bool = True
+    token_sent: bool = False
 
 
 class ScimApplication(WSGIApplication):
@@ -82,6 +83,7 @@ class ScimApplication(WSGIApplication):
         return EmulatorScimRequest(
             **{**vars(request), "subject": environ.get(PRINCIPAL_KEY)},
             fast_path=environ.get(FAST_PATH_KEY, True) is not False,
+            token_sent=environ.get(TOKEN_SENT_KEY) is True,
         )
 
     def read_body(self, environ: WSGIEnvironment, request: ScimRequest) -> bytes:
@@ -97,7 +99,7 @@ class ScimApplication(WSGIApplication):
 
     def dispatch_request(self, request: ScimRequest) -> ScimResponse:
         if request.subject is None:
-            raise UnauthorizedException(detail="A bearer token is required")
+            raise UnauthorizedException(detail=unauthenticated_detail(getattr(request, "token_sent", False)))
         target = self.service.match(request)
         require_access(request.subject, target.operation)
         self.service.check_body_size(request, target.operation)

@@ -6,7 +6,16 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from scim2_models import Context, Resource, ResourceType, ResponseParameters, SCIMException, SearchRequest
+from pydantic import ValidationError
+from scim2_models import (
+    Context,
+    InvalidValueException,
+    Resource,
+    ResourceType,
+    ResponseParameters,
+    SCIMException,
+    SearchRequest,
+)
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.routing import Operation, Target
@@ -15,6 +24,7 @@ from scim2_server.storage import SearchPage
 
 from emulator.scim.access import require_access
 from emulator.scim.dialect import Dialect
+from emulator.scim.limits import check_attribute_lists, check_string_lengths, patch_type_message
 from emulator.scim.names import GROUP, GROUP_SCHEMA
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -51,6 +61,21 @@ class EmulatorScimService(ScimService):
             raise BodyTooLargeException(
                 detail=f"The request body is larger than the {self.max_body_bytes} bytes accepted here"
             )
+        check_string_lengths(request.body)
+
+    def read_response_parameters(
+        self, resource_type: ResourceType, query: Mapping[str, str]
+    ) -> ResponseParameters[Any]:
+        check_attribute_lists(query)
+        return super().read_response_parameters(resource_type, query)
+
+    def apply_patch(self, current: Resource[Any], patch_op: Any, conditions: Any) -> Resource[Any] | None:
+        try:
+            return super().apply_patch(current, patch_op, conditions)
+        except InvalidValueException as exc:
+            if isinstance(exc.__cause__, ValidationError):  # pydantic's text and docs URL: say it plainly
+                raise InvalidValueException(detail=patch_type_message(exc.__cause__, patch_op)) from None
+            raise
 
     # -- PATCH ----------------------------------------------------------------------------------
 
@@ -71,6 +96,8 @@ class EmulatorScimService(ScimService):
     # -- searches (zpa: group lists never carry members) -----------------------------------------
 
     def read_search(self, resource_types: list[ResourceType], payload: Any) -> tuple[SearchRequest[Any], Any]:
+        if isinstance(payload, Mapping):
+            check_attribute_lists(payload)
         if self._hides_group_members(resource_types) and isinstance(payload, Mapping):
             payload = _excluding_members(payload)
         return super().read_search(resource_types, payload)

@@ -13,6 +13,10 @@ Retry rules:
   connect error, a 429 or a 503. A connection dropped after sending, a 502 or a 504 means the create
   may have happened; the transport raises `OutcomeUnknown` and the client recovers by lookup.
 - A 401 makes the auth refresh its token once and the request is repeated.
+- A read (GET, HEAD) or a DELETE is also retried on 500: a read changes nothing and a DELETE of
+  what is gone counts as done, and these are what recover a create whose answer was lost (the
+  lookup, and the deletion of a secret nobody holds), so one 500 must not leave the object behind.
+  Other writes answered 500 fail the run; the next run converges.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ log = logging.getLogger("providers.tenant")
 
 USER_AGENT = "scope-manager/0.1 (+https://github.com/pulumi/pulumi dynamic provider)"
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_READ_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+_RETRYABLE_FOR_READS = RETRYABLE_STATUSES | {500}
 # No connection could be made: nothing listens, the name does not resolve, or connect got no answer.
 _NEVER_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
 # The other transport error raised before a single byte of the request reached the server (no pooled
@@ -143,6 +149,7 @@ class HttpTransport:
         if json_body is not None:
             content = json.dumps(json_body).encode()
             base_headers.setdefault("Content-Type", "application/json")
+        retryable = _RETRYABLE_FOR_READS if method in _READ_METHODS else RETRYABLE_STATUSES
         attempt = 0
         waited = 0.0
         refreshed = False
@@ -191,7 +198,7 @@ class HttpTransport:
                 refreshed = True
                 if auth.refresh_after_401(sent_headers):
                     continue
-            if status in RETRYABLE_STATUSES:
+            if status in retryable:
                 if not idempotent and status in (502, 504):
                     raise OutcomeUnknown(
                         method, path, f"gateway answered {status} after sending; outcome unknown"

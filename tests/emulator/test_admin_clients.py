@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -232,3 +233,23 @@ def test_put_with_a_different_id_in_the_body_is_400(tenant):
     response = tenant.http.put(f"{CLIENTS}/{created['id']}", json=body, headers=tenant.admin_headers())
     assert response.status_code == 400
     assert "id: does not match" in response.json()["message"]
+
+
+@pytest.mark.parametrize("field", ["name", "description"])
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_a_lone_surrogate_is_a_400_naming_the_field_not_a_500(tenant, field, method):
+    """``"x\\ud800"`` is valid JSON but not Unicode text; SQLite could not store it (issue 13, point 9)."""
+    existing = tenant.create_client("surrogates")
+    body = json.dumps(client_body("surrogates")).replace(
+        f'"{client_body("surrogates")[field]}"', '"x\\ud800"'
+    )
+    path = f"{ADMIN}/api-clients" + (f"/{existing['id']}" if method == "PUT" else "")
+
+    response = tenant.http.request(
+        method, path, content=body, headers={**tenant.admin_headers(), "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == f"{field}: not valid Unicode text (a lone surrogate)"
+    listed = tenant.http.get(f"{ADMIN}/api-clients", headers=tenant.admin_headers()).json()["records"]
+    assert [record["name"] for record in listed if record["name"].startswith("x")] == []

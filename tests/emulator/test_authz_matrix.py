@@ -369,3 +369,16 @@ def test_control_api_needs_the_control_token(tenant, method, path, body, case):
 
 def test_health_needs_no_token(tenant):
     assert tenant.http.get("/_emulator/health").json() == {"ok": True}
+
+
+def test_scim_says_a_token_is_required_only_when_none_was_sent(tenant):
+    """A wrong token is "invalid or expired", not "required" (issue 13, point 10)."""
+    idp_id = tenant.credentials["scim_url"].rstrip("/").split("/")[-2]
+    path = f"/scim/1/{idp_id}/v2/Users"
+
+    missing = tenant.http.get(path)
+    wrong = tenant.http.get(path, headers={"Authorization": "Bearer not-a-valid-token-1234"})
+
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert missing.json()["detail"] == "A bearer token is required"
+    assert wrong.json()["detail"] == "The bearer token is invalid or expired"

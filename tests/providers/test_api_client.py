@@ -145,7 +145,15 @@ def test_update_of_a_client_deleted_out_of_band_says_to_refresh(engine: Engine, 
 
 
 def test_a_name_clash_is_an_error_that_mentions_adopt(engine: Engine, admin: httpx.Client) -> None:
-    body = {"name": "already-there", "status": True, "accessTokenLifeTime": 3600}
+    # Someone else's client differs from what our create sends (here its description); an exact,
+    # untouched twin is what a failed create of ours leaves behind and is taken over instead
+    # (test_fault_injection.py).
+    body = {
+        "name": "already-there",
+        "description": "made by hand",
+        "status": True,
+        "accessTokenLifeTime": 3600,
+    }
     body["clientAuthentication"] = {"authType": "SECRET"}
     admin.post("/api-clients", json=body).raise_for_status()
     engine.provider.restart()

@@ -475,3 +475,52 @@ def test_unwritable_output_is_an_error_naming_the_path(tmp_path, capsys):
 
     assert code == 1
     assert f"{target}: cannot write" in err
+
+
+# -- hardening: leaks and unreadable input (issue 13) ---------------------------------------------------
+
+PLANTED_JWT = (
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjbGllbnQtMSIsInNjb3BlIjoic2NpbTpyZWFkIn0."
+    "c2lnbmF0dXJlLXZhbHVl"
+)
+PLANTED_SECRET = "Zx9_kQ2mP4vR8tY1uI3oL6aS5dF7gH0jK2lZxCvBnMq"  # shaped like the tenant's secrets
+PLANTED_BEARER = "sk9Fq2Lw7Xe3Rt8Yu1"
+
+
+def test_diagnostics_are_scrubbed_of_tokens_and_secrets_in_markdown_and_json(tmp_path, capsys):
+    messages = [
+        f"error: POST /oauth2/v1/token failed; the server echoed access_token={PLANTED_JWT}",
+        f"error: create failed for client 'sync': clientSecret={PLANTED_SECRET}",
+        f"error: program printed headers {{'Authorization': 'Bearer {PLANTED_BEARER}'}}",
+        f"error: unexpected secret {PLANTED_SECRET[::-1]} in the answer",
+        "error: A bearer token is required",
+    ]
+    document = pv.digest(
+        new_client_steps("sync", {"scim:read": {}}),
+        diagnostics=[{"urn": "", "message": message, "severity": "error"} for message in messages],
+    )
+
+    for fmt in ("markdown", "json"):
+        _, out, err = run_report(tmp_path, document, "--format", fmt, capsys=capsys)
+        for planted in (PLANTED_JWT, PLANTED_SECRET, PLANTED_SECRET[::-1], PLANTED_BEARER):
+            assert planted not in out and planted not in err, (fmt, planted)
+        assert "redacted" in out
+        assert "A bearer token is required" in out, "words stay readable"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
+        ('{"steps": [], "changeSummary": {"same": ' + "9" * 5000 + "}}", "a number with too many digits"),
+    ],
+    ids=["nested-100000", "5000-digit-integer"],
+)
+def test_hostile_json_is_one_line_naming_the_file_not_a_traceback(tmp_path, capsys, content, problem):
+    code, out, err = run_report(tmp_path, content, capsys=capsys)
+
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"scopectl report: error: {tmp_path / 'preview.json'}: ")
+    assert problem in err

@@ -778,13 +778,28 @@ class Engine:
         from tests.support.sdk_capture import run_program  # here: sdk_capture imports this module
 
         operation = self.begin(preview=preview)
+        # Steps in flight on the SDK's threads when another step fails: the real engine waits for them
+        # and records what they did before it exits, so a re-run does not create their objects again.
+        # No step starts once the run has failed and its state is kept (the SDK may still send a
+        # registration that was waiting on the failed one's outputs).
+        in_flight = threading.Condition()
+        running = [0]
+        closed = [False]
 
         def on_register(goal: Goal) -> tuple[str, str, dict[str, Any]]:
+            with in_flight:
+                if closed[0]:
+                    raise EngineError(f"{goal.type}::{goal.name}: not started, the run already failed")
+                running[0] += 1
             try:
                 state = self.register(goal, operation)
             except EngineError as error:
                 operation.errors.append(error)
                 raise
+            finally:
+                with in_flight:
+                    running[0] -= 1
+                    in_flight.notify_all()
             return state.urn, state.id, state.outputs
 
         try:
@@ -797,6 +812,9 @@ class Engine:
             )
         except Exception:
             if operation.errors:
+                with in_flight:
+                    closed[0] = True
+                    in_flight.wait_for(lambda: running[0] == 0, timeout=600)
                 self._keep_partial(operation)
                 raise operation.errors[0] from None
             raise
