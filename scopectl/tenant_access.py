@@ -69,7 +69,9 @@ def tenant_settings(
     config = dict(stack_config)
     source = str(stack_file.path) if stack_file else "the environment"
     overlay = args.config_file
-    if overlay is None and stack_file is not None:
+    # The demo's config is the default only for a stack found by name: a file named with --stack-file
+    # is the user's explicit choice, and a stale .pulumi-state must not redirect it to another tenant.
+    if overlay is None and stack_file is not None and getattr(args, "stack_file", None) is None:
         demo = project / DEMO_CONFIG_DIR / f"Pulumi.{stack_file.name}.yaml"
         overlay = demo if demo.is_file() else None
     if overlay is not None:

@@ -140,3 +140,18 @@ def test_a_missing_endpoint_names_flag_config_keys_and_environment_each_on_its_o
     assert flag.strip().startswith("flag:") and config.strip().startswith("stack config:")
     assert env.strip().startswith("environment:")
     assert "ZSCALER_VANITY_DOMAIN" in env and "scope-manager:vanityDomain" in config
+
+
+def test_an_explicit_stack_file_is_not_redirected_by_the_demos_config(
+    tenant, tmp_path, capsys, no_tenant_environment, monkeypatch
+):
+    project = demo_project(tmp_path, tenant.data_dir / "credentials.json")
+    monkeypatch.setenv("SCOPE_MANAGER_TOKEN_URL", "http://127.0.0.1:9/oauth2/v1/token")
+    monkeypatch.setenv("SCOPE_MANAGER_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SCOPE_MANAGER_CLIENT_ID", "cid")
+    monkeypatch.setenv("SCOPE_MANAGER_CLIENT_SECRET", "not-the-emulators")
+
+    code = main(["audit", "--stack-file", str(project / "Pulumi.dev.yaml"), "--cwd", str(project), "--quiet"])
+
+    assert code == 1
+    assert "cannot connect to http://127.0.0.1:9" in capsys.readouterr().err
