@@ -236,6 +236,15 @@ class HttpTransport:
                 f"expected a JSON body, got {len(response.content)} bytes of {kind}{check}",
             ) from None
 
+    def now(self) -> float:
+        """The transport's monotonic clock (injectable, like its sleep)."""
+        return self._clock()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep with the transport's (injectable) sleep."""
+        if seconds > 0:
+            self._sleep(seconds)
+
     def retry_budget(self) -> RetryBudget:
         """A fresh wait budget for a client-level retry loop (re-sending a create whose outcome was
         unknown), bounded like the transport's own retries by attempts and `max_retry_wait`."""
