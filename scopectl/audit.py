@@ -24,7 +24,13 @@ from scopectl.live import LiveTenant, read_tenant
 from scopectl.markdown import COMMENT_LIMIT, Section, code, escape, fit_sections, plural
 from scopectl.progress import Progress
 from scopectl.stack import add_stack_arguments, load_model, read_config, stack_file_from
-from scopectl.tenant_access import add_tenant_arguments, explain, open_tenant, tenant_settings
+from scopectl.tenant_access import (
+    add_tenant_arguments,
+    command_deadline,
+    explain,
+    open_tenant,
+    tenant_settings,
+)
 
 DEFAULT_EXPIRING_DAYS = 14
 
@@ -98,6 +104,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.expiring_days < 0:
         raise ScopectlError("--expiring-days must be 0 or more")
+    deadline = command_deadline(args)  # one limit for the whole command, started now
     progress = Progress(enabled=not args.quiet)
     stack_file = stack_file_from(args)
     stack_config = read_config(stack_file)
@@ -115,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         raise ScopectlError(_missing("SCIM groups and users", settings.scim_problems()))
 
     progress.step(f"auditing stack {stack_file.name} ({stack_file.path}) as of {today.isoformat()}")
-    with open_tenant(settings) as tenant:
+    with open_tenant(settings, deadline) as tenant:
         live = read_tenant(
             tenant,
             progress,

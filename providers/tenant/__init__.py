@@ -10,6 +10,7 @@ Everything else in this package is private to it.
 """
 
 from providers.tenant.catalog import Scope, ScopeCatalog
+from providers.tenant.deadline import Deadline
 from providers.tenant.errors import (
     AmbiguousMatch,
     ApiError,
@@ -18,6 +19,7 @@ from providers.tenant.errors import (
     ConfigurationError,
     Conflict,
     ConnectionFailed,
+    DeadlineExceeded,
     Forbidden,
     NotFound,
     OutcomeUnknown,
@@ -42,6 +44,8 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ConnectionFailed",
+    "Deadline",
+    "DeadlineExceeded",
     "Forbidden",
     "NotFound",
     "OutcomeUnknown",

@@ -84,6 +84,15 @@ class Unreachable(ConnectionFailed):
         super().__init__(method, path, message)
 
 
+class DeadlineExceeded(ConnectionFailed):
+    """The command's overall deadline (`Deadline`) was reached; `method`/`path` name the request
+    that was in flight or about to be retried, `elapsed` the seconds really spent since the start."""
+
+    def __init__(self, method: str, path: str, message: str, *, elapsed: float, limit: float) -> None:
+        self.elapsed, self.limit = elapsed, limit
+        super().__init__(method, path, message)
+
+
 class OutcomeUnknown(ConnectionFailed):
     """A non-idempotent request may or may not have been applied (the response was lost).
 
