@@ -24,7 +24,7 @@ included. The policy pack is off unless ``--policy-pack`` is given (then every C
 
 Why the model may travel in a file: Pulumi hands a Python program its whole stack config as JSON in one
 environment variable (``PULUMI_CONFIG``), and Linux refuses any single environment string over 128 KiB
-(``MAX_ARG_STRLEN``), so a full-size model (about 690 KB of config JSON) in ``Pulumi.<stack>.yaml``
+(``MAX_ARG_STRLEN``), so a full-size model (704 KB of config JSON) in ``Pulumi.<stack>.yaml``
 stops the program from starting at all. When the model is that large, the bench first shows that
 (one ``pulumi preview`` with the model in the stack file, its error recorded), then runs with a
 two-line ``__main__.py`` that sets ``scope-manager:access`` from a JSON file and runs the project's own
