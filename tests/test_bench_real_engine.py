@@ -1,0 +1,55 @@
+"""``bench/real_engine.py --quick`` still runs end to end through the real Pulumi CLI.
+
+The full run takes many minutes, so only this smoke run guards the script against rot: every operation
+measured on both engines, the emulator counted requests for each, and the no-op ``preview --refresh``
+wrote nothing to the tenant. Figures are not judged; seconds depend on the machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.bench import run_quick_bench
+from tests.support.pulumi_cli import require_pulumi
+
+pytestmark = pytest.mark.e2e
+
+COLUMNS = ["operation", "engine", "seconds", "API requests", "tenant writes", "request mix", "resources"]
+
+
+def table(text: str) -> list[dict[str, str]]:
+    """The figures table of the results file, one dict per row keyed by column name."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header == COLUMNS, header
+    return [
+        dict(zip(header, (cell.strip() for cell in line.strip("|").split("|")), strict=True))
+        for line in lines[1:]
+    ]
+
+
+def test_quick_real_engine_bench_measures_every_operation_on_both_engines(tmp_path: Path) -> None:
+    require_pulumi()  # skipped without a CLI; under CI=true, failed
+
+    text = run_quick_bench("real_engine.py", tmp_path / "real_engine.md")
+
+    rows = table(text)
+    assert [(row["operation"], row["engine"]) for row in rows] == [
+        (operation, engine)
+        for operation in ("create", "no-op refresh", "1% change")
+        for engine in ("real", "double")
+    ]
+    for row in rows:
+        assert int(row["API requests"]) > 0, row
+        assert "(token 1)" in row["request mix"], row  # one token per plugin process, on both engines
+    figures = {(row["operation"], row["engine"]): row for row in rows}
+    assert figures["no-op refresh", "real"]["tenant writes"] == "0"
+    assert figures["no-op refresh", "double"]["tenant writes"] == "0"
+    # 4 clients x 3 + 5 groups + 20 users, plus the stack resource the CLI counts.
+    assert figures["create", "real"]["resources"] == "create 38"
+    assert figures["create", "real"]["tenant writes"] == figures["create", "double"]["tenant writes"]
+    assert "route: stack config" in text  # a quick-size model travels where users put it
+    assert "policy pack OFF" in text
+    assert "pulumi v3." in text
