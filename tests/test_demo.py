@@ -435,14 +435,14 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:
         scopectl = ROOT / ".venv" / "bin" / "scopectl"
         elsewhere = project / "docs"
         audit_env = {k: v for k, v in env.items() if not k.startswith(("SCOPE_MANAGER_", "ZSCALER_"))}
-        clean = subprocess.run(
-            [str(scopectl), "audit", "--stack", "dev", "--quiet"],
-            cwd=elsewhere,
-            env=audit_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+
+        def audit() -> subprocess.CompletedProcess[str]:
+            command = [str(scopectl), "audit", "--stack", "dev", "--quiet"]
+            return subprocess.run(
+                command, cwd=elsewhere, env=audit_env, capture_output=True, text=True, timeout=120
+            )
+
+        clean = audit()
         assert clean.returncode == 0, clean.stdout + clean.stderr
         credentials = json.loads((tenant / "credentials.json").read_text())
         with httpx.Client(base_url=credentials["api_url"], timeout=30) as http:
@@ -466,14 +466,7 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:
                     "clientResources": [],
                 },
             ).raise_for_status()
-        drifted = subprocess.run(
-            [str(scopectl), "audit", "--stack", "dev", "--quiet"],
-            cwd=elsewhere,
-            env=audit_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        drifted = audit()
         assert drifted.returncode == 2, drifted.stdout + drifted.stderr
         assert "made-in-the-console" in drifted.stdout
     finally:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from providers._base import SECRET_STACK_KEYS, config_from_credentials
@@ -175,6 +176,15 @@ class ProjectStack:
         """Resource name -> its state, from `pulumi stack export` (secrets stay encrypted)."""
         deployment = self.run("stack", "export", check=True).json()["deployment"]
         return {r["urn"].rsplit("::", 1)[-1]: r for r in deployment.get("resources") or []}
+
+
+def scim_client(emulator: RunningEmulator) -> httpx.Client:
+    """The emulator's SCIM API with its bearer token, for editing the directory by hand."""
+    return httpx.Client(
+        base_url=emulator.credentials["scim_url"],
+        headers={"Authorization": f"Bearer {emulator.credentials['scim_token']}"},
+        timeout=30.0,
+    )
 
 
 def changed_steps(digest: dict[str, Any]) -> dict[str, dict[str, Any]]:

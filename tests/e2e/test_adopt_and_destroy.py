@@ -13,25 +13,17 @@ import httpx
 import yaml
 
 from providers.tenant.catalog import ScopeCatalog
-from tests.e2e.harness import REPO_ROOT, ProjectStack, client_model, model, writes
+from tests.e2e.harness import REPO_ROOT, ProjectStack, client_model, model, scim_client, writes
 from tests.support.emulator import RunningEmulator
 
 SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 SCIM_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
-def scim(emulator: RunningEmulator) -> httpx.Client:
-    return httpx.Client(
-        base_url=emulator.credentials["scim_url"],
-        headers={"Authorization": f"Bearer {emulator.credentials['scim_token']}"},
-        timeout=30.0,
-    )
-
-
 def tenant_snapshot(admin: httpx.Client, emulator: RunningEmulator) -> dict[str, Any]:
     """Every client (name, scopes, enabled), user (userName, active) and group (name, member count)."""
     clients = admin.get("/api-clients", params={"limit": 1000}).json()["records"]
-    with scim(emulator) as directory:
+    with scim_client(emulator) as directory:
         users = directory.get("/Users", params={"count": 1000}).json().get("Resources") or []
         groups = directory.get("/Groups", params={"count": 1000}).json().get("Resources") or []
     return {
@@ -64,7 +56,7 @@ def populate(admin: httpx.Client, emulator: RunningEmulator, prefix: str) -> Non
             "clientResources": catalog.client_resources(scopes),
         }
         admin.post("/api-clients", json=body).raise_for_status()
-    with scim(emulator) as directory:
+    with scim_client(emulator) as directory:
         ids = []
         for who in ("ann", "bob", "cy"):
             user = directory.post(

@@ -10,18 +10,10 @@ import httpx
 
 from providers.tenant import writable_client_body
 from providers.tenant.catalog import ScopeCatalog
-from tests.e2e.harness import ProjectStack, changed_steps, client_model, model
+from tests.e2e.harness import ProjectStack, changed_steps, client_model, model, scim_client
 from tests.support.emulator import RunningEmulator
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-def scim(emulator: RunningEmulator) -> httpx.Client:
-    return httpx.Client(
-        base_url=emulator.credentials["scim_url"],
-        headers={"Authorization": f"Bearer {emulator.credentials['scim_token']}"},
-        timeout=30.0,
-    )
 
 
 def scope_names(record: dict) -> set[str]:
@@ -58,7 +50,7 @@ def test_refresh_reports_each_console_edit_and_up_restores_the_declared_state(
     body["clientResources"] = catalog.client_resources(scope_names(record) | {"connector:read"})
     admin.put(f"/api-clients/{sync_id}", json=body).raise_for_status()
     # 2. a member added to the quarantine group by hand
-    with scim(emulator) as directory:
+    with scim_client(emulator) as directory:
         directory.patch(
             f"/Groups/{state['quarantine']['id']}",
             json={
@@ -89,7 +81,7 @@ def test_refresh_reports_each_console_edit_and_up_restores_the_declared_state(
 
     restored = stack.resources()
     assert scope_names(admin.get(f"/api-clients/{sync_id}").json()) == {"scim:read"}
-    with scim(emulator) as directory:
+    with scim_client(emulator) as directory:
         members = directory.get(f"/Groups/{state['quarantine']['id']}").json().get("members") or []
     assert [m["value"] for m in members] == [state["ann"]["id"]]
     live_secrets = [s["id"] for s in admin.get(f"/api-clients/{sync_id}/secrets").json()]

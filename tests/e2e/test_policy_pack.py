@@ -5,21 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.harness import ProjectStack, client_model, model, writes
+from tests.e2e.harness import ProjectStack, client_model, dev_catalog, model, writes
 from tests.support.emulator import RunningEmulator
 
 BASE_SCOPES = ["scim:read", "connector:read"]
-NINE_SCOPES = [
-    "ziam:read",
-    "scim:read",
-    "scim:write",
-    "sync:profile:read",
-    "connector:read",
-    "connector:write",
-    "Role:API_Role01",
-    "Role:ZDX Read Only",
-    "Scope:Default: Role:API Full Access",
-]
+NINE_SCOPES = [scope for scope in dev_catalog() if scope != "ziam:admin"]  # every scope the pack allows
 
 
 def test_a_mandatory_violation_stops_preview_and_up_and_the_tenant_gets_no_write(

@@ -27,7 +27,6 @@ How the CLI is driven, and why:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,8 +37,9 @@ import pytest
 
 from providers._base import SECRET_STACK_KEYS, config_from_credentials
 from providers.tenant import writable_client_body
-from tests.support.emulator import RunningEmulator, run_emulator
-from tests.support.pulumi_cli import environment_with_pulumi, require_pulumi
+from tests.e2e.harness import hermetic_env
+from tests.support.emulator import RunningEmulator
+from tests.support.pulumi_cli import require_pulumi
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMMAND_TIMEOUT_SECONDS = 600
@@ -74,25 +74,6 @@ pulumi.export("secret_value", secret.value)
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 """The key Pulumi state uses to mark a secret value (``{SECRET_SIGNATURE: ..., "ciphertext": ...}``)."""
-
-
-def hermetic_env(workdir: Path) -> dict[str, str]:
-    """The caller's environment without its Pulumi setup or tenant credentials, plus this test's own."""
-    inherited = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PULUMI_", "SCOPE_MANAGER_", "ZSCALER_"))
-    }
-    return environment_with_pulumi(
-        {
-            **inherited,
-            "PULUMI_HOME": str(workdir / "pulumi-home"),
-            "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": "e2e-passphrase-not-secret",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        }
-    )
 
 
 class Stack:
@@ -162,12 +143,6 @@ def changed(digest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    with run_emulator(tmp_path_factory.mktemp("e2e") / "tenant") as running:
-        yield running
-
-
 @pytest.fixture
 def stack(tmp_path: Path, emulator: RunningEmulator, request: pytest.FixtureRequest) -> Iterator[Stack]:
     """A fresh stack whose tenant objects carry names unique to the test; destroyed afterwards."""
@@ -182,14 +157,6 @@ def deployed(stack: Stack) -> Stack:
     """The stack after one ``pulumi up``."""
     stack.up()
     return stack
-
-
-@pytest.fixture
-def admin(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """The admin API, for checking the tenant and editing it as a console user would."""
-    with emulator.admin_http() as client:
-        client.base_url = emulator.credentials["api_url"] + "/ziam/admin/api/v1"
-        yield client
 
 
 def test_preview_then_up_creates_everything_with_the_secret_encrypted(
