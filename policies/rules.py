@@ -33,6 +33,7 @@ _DYNAMIC = "pulumi-python:dynamic/"
 API_CLIENT = _DYNAMIC + "zidentity:ApiClient"
 SCOPE_ASSIGNMENT = _DYNAMIC + "zidentity:ScopeAssignment"
 CLIENT_SECRET = _DYNAMIC + "zidentity:ClientSecret"
+PREVIOUS_SECRET = _DYNAMIC + "zidentity:PreviousSecret"
 SCIM_GROUP = _DYNAMIC + "scim:Group"
 SCIM_USER = _DYNAMIC + "scim:User"
 
