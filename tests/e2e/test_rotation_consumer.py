@@ -201,3 +201,41 @@ def test_a_consumer_never_fails_across_two_rotations_only_with_an_overlap(
     else:
         assert failed, "without an overlap the consumer fails until it re-reads the outputs"
         assert {e["secret_id"] for e in failed} <= set(secrets[:-1]), "only revoked secrets failed"
+
+
+def test_the_consumer_example_reads_the_current_secret_through_a_stack_reference(
+    tmp_path: Path, emulator: RunningEmulator, prefix: str
+) -> None:
+    """examples/consumer, as shipped, run next to the producer stack on the same backend."""
+    clients = {"reporting": client_model(["scim:read"], name=f"{prefix}-reporting", purpose="reporting")}
+    producer = ProjectStack(tmp_path, emulator, model(clients))
+    producer.up()
+    consumer_dir = tmp_path / "consumer"
+    consumer_dir.mkdir()
+    project = (REPO_ROOT / "examples" / "consumer" / "Pulumi.yaml").read_text()
+    (consumer_dir / "Pulumi.yaml").write_text(project.replace("../../.venv", str(REPO_ROOT / ".venv")))
+    (consumer_dir / "__main__.py").symlink_to(REPO_ROOT / "examples" / "consumer" / "__main__.py")
+
+    def pulumi(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(require_pulumi()), *args, "--non-interactive"],
+            cwd=consumer_dir,
+            env=producer.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+
+    pulumi("stack", "init", "consumer", "--secrets-provider", "passphrase")
+    pulumi("config", "set", "scopeManagerStack", "organization/scope-manager/dev")
+    pulumi("up", "--yes", "--skip-preview")
+    outputs = json.loads(pulumi("stack", "output", "--show-secrets", "--json").stdout)
+    published = producer.run("stack", "output", "client_secrets", "--show-secrets", "--json", check=True)
+
+    assert outputs["client_secret"] == published.json()["reporting"]
+    assert outputs["client_id"] == producer.resources()["reporting"]["outputs"]["client_id"]
+    assert outputs["previous_secret_revoke_on"] == ""  # no rotation yet
+    emulator.access_token(outputs["client_id"], outputs["client_secret"])
+    hidden = pulumi("stack", "output").stdout
+    assert outputs["client_secret"] not in hidden
