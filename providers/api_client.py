@@ -1,8 +1,11 @@
 """``zidentity:ApiClient``: one OAuth API client of the ZIdentity admin API (not its scopes or secrets).
 
 The client's scopes belong to ``ScopeAssignment`` and its secrets to ``ClientSecret``; this resource
-only owns name, description, status and token lifetime. Every write is a read-overlay-PUT through
-``ZIdentityClient.modify_client`` so it never clobbers the scopes another resource just set.
+only owns name, description, status and token lifetime. Every write goes through
+``ZIdentityClient.set_client_fields`` carrying only the fields this update changes (declared new vs
+old), laid over a fresh read and verified after the PUT, so it neither clobbers the scopes another
+resource just set nor a concurrent change to another field by another process (two stacks, a console
+edit), and it fails naming the field when another writer changed the same one.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ def desired_fields(inputs: dict[str, Any]) -> dict[str, Any]:
         "status": bool(inputs.get("enabled", True)),
         "accessTokenLifeTime": int(inputs["access_token_lifetime"]),
     }
+
+
+def changed_fields(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """The tenant fields an update from `olds` to `news` changes: what this writer owns in that write."""
+    before = desired_fields(olds) if olds.get("name") is not None else {}
+    return {key: value for key, value in desired_fields(news).items() if before.get(key) != value}
 
 
 def inputs_from_record(record: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +110,7 @@ class ApiClientProvider(TenantProvider):
             if existing is None:
                 raise  # a conflict that is not about the name (e.g. the tenant's client limit)
             if props.get("adopt"):
-                record = zidentity.modify_client(str(existing["id"]), lambda current: {**current, **wanted})
+                record = zidentity.set_client_fields(str(existing["id"]), wanted)
             elif left_by_a_failed_create(zidentity, existing, wanted):
                 record = existing
             else:
@@ -117,10 +126,13 @@ class ApiClientProvider(TenantProvider):
         return ReadResult(id_, _outputs(inputs, id_), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        wanted = desired_fields(news)
-        if wanted != desired_fields(olds):  # owner/purpose/adopt alone live in state only
+        # This update's change is the fields whose declared value changed; only those are written (and
+        # verified), so a concurrent change to another field by another writer is not reverted.
+        # owner/purpose/adopt alone live in state only.
+        changed = changed_fields(olds, news)
+        if changed:
             try:
-                self.tenant.zidentity.modify_client(id_, lambda body: {**body, **wanted})
+                self.tenant.zidentity.set_client_fields(id_, changed)
             except NotFound:
                 raise gone(f"API client {id_} ({news['name']!r})") from None
         return UpdateResult(_outputs(news, id_))

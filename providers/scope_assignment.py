@@ -2,7 +2,10 @@
 
 Scopes are keyed by their human names (``scim:write``) in a map, so the engine's own diff shows one line
 per granted or revoked scope. Names are resolved to the catalog's composite ids here; the client record
-is changed by read-overlay-PUT of ``clientResources`` only, serialized per client with ``ApiClient``.
+is changed through ``ZIdentityClient.set_client_fields`` with ``clientResources`` only: laid over a fresh
+read (so a concurrent description change is not reverted), verified after the PUT, serialized per
+client with ``ApiClient`` in one process. The scope set is exclusive, so it is this writer's whole
+field: another writer changing it at the same time fails the update naming ``scopes``.
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ class ScopeAssignmentProvider(TenantProvider):
         catalog = zidentity.catalog()
         resources = catalog.client_resources(names)
         try:
-            record = zidentity.modify_client(client_id, lambda body: {**body, "clientResources": resources})
+            record = zidentity.set_client_fields(client_id, {"clientResources": resources})
         except NotFound:
             raise Gone(
                 f"API client {client_id} does not exist in the tenant; create it (ApiClient) first, or "
@@ -143,7 +146,7 @@ class ScopeAssignmentProvider(TenantProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
-            self.tenant.zidentity.modify_client(id_, lambda body: {**body, "clientResources": []})
+            self.tenant.zidentity.set_client_fields(id_, {"clientResources": []})
         except NotFound:
             return  # the client is gone, and its scopes with it
 

@@ -24,7 +24,14 @@ from scopectl.live import LiveTenant, read_tenant
 from scopectl.markdown import COMMENT_LIMIT, Section, code, escape, fit_sections, plural
 from scopectl.progress import Progress
 from scopectl.stack import add_stack_arguments, load_model, read_config, stack_file_from
-from scopectl.tenant_access import add_tenant_arguments, explain, open_tenant, tenant_settings
+from scopectl.state import read_state, secrets_not_in_state
+from scopectl.tenant_access import (
+    add_tenant_arguments,
+    command_deadline,
+    explain,
+    open_tenant,
+    tenant_settings,
+)
 
 DEFAULT_EXPIRING_DAYS = 14
 
@@ -32,7 +39,11 @@ _SECTIONS = (
     ("Undeclared API clients", "client", (d.UNDECLARED_CLIENT,)),
     ("Declared objects missing from the tenant", "object", (d.MISSING_OBJECT,)),
     ("Scopes", "scope", (d.UNDECLARED_SCOPE, d.EXPIRED_GRANT, d.MISSING_SCOPE)),
-    ("Secrets", "secret", (d.SECRET_EXPIRED, d.SECRET_MISSING, d.SECRET_EXPIRING, d.SECRET_UNREADABLE)),
+    (
+        "Secrets",
+        "secret",
+        (d.SECRET_EXPIRED, d.SECRET_MISSING, d.SECRET_EXPIRING, d.SECRET_UNREADABLE, d.SECRET_NOT_IN_STATE),
+    ),
     ("Group members", "member", (d.MEMBER_ADDED, d.MEMBER_REMOVED)),
     ("Settings", "setting", (d.SETTING_CHANGED,)),
     ("Dormant clients", "client", (d.DORMANT_CLIENT,)),
@@ -47,6 +58,7 @@ _KIND_LABEL = {
     d.SECRET_MISSING: "missing",
     d.SECRET_EXPIRING: "expiring",
     d.SECRET_UNREADABLE: "unreadable",
+    d.SECRET_NOT_IN_STATE: "not held by the stack",
 }
 
 
@@ -92,6 +104,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here, not stdout")
     parser.add_argument("--json-output", type=Path, metavar="FILE", help="also write the JSON report here")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="the stack's state (`pulumi stack export --stack NAME --file FILE`): also report secrets of "
+        "managed clients that the stack does not hold (minted by hand, or left by a failed create)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(run=run)
 
@@ -99,6 +118,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.expiring_days < 0:
         raise ScopectlError("--expiring-days must be 0 or more")
+    deadline = command_deadline(args)  # one limit for the whole command, started now
     progress = Progress(enabled=not args.quiet)
     stack_file = stack_file_from(args)
     stack_config = read_config(stack_file)
@@ -107,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     today = now.date()
     desired = desired_state(model, today)
 
+    state = read_state(args.state, stack_file.name) if args.state is not None else None
     settings = tenant_settings(args, stack_file, stack_config, progress)
     want_clients = settings.has_zidentity
     want_directory = bool(desired.groups or desired.users)
@@ -116,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         raise ScopectlError(_missing("SCIM groups and users", settings.scim_problems()))
 
     progress.step(f"auditing stack {stack_file.name} ({stack_file.path}) as of {today.isoformat()}")
-    with open_tenant(settings) as tenant:
+    with open_tenant(settings, deadline) as tenant:
         live = read_tenant(
             tenant,
             progress,
@@ -129,6 +150,10 @@ def run(args: argparse.Namespace) -> int:
     found = d.find_drift(
         model, desired, live, expiring_days=args.expiring_days, now=now, is_privileged=is_privileged_scope
     )
+    if state is not None:
+        found = sorted(
+            found + secrets_not_in_state(desired, live, state), key=lambda f: d.KIND_ORDER.index(f.kind)
+        )
     progress.step(f"{plural(len(found), 'finding')} from {plural(requests, 'request')}")
 
     context = {
@@ -136,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
         "as_of": today.isoformat(),
         "expiring_days": args.expiring_days,
         "requests": requests,
+        "state": str(args.state) if state is not None else None,
     }
     payload = to_json(found, live, context)
     if args.json_output:
@@ -195,6 +221,11 @@ def to_markdown(
     head += (
         f"**{plural(len(found), 'finding')}**." if found else "**No drift.** The tenant matches the stack."
     )
+    if live.read_zidentity and context.get("state") is None:
+        head += (
+            "\n\nSecrets were not compared with the stack's state (no `--state`): one made by hand "
+            "would not show."
+        )
     excluded = _tenant_summary(live)["excluded_admin_client"]
     if excluded:
         head += (

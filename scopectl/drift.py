@@ -27,6 +27,7 @@ SECRET_EXPIRED = "secret_expired"
 SECRET_MISSING = "secret_missing"
 SECRET_EXPIRING = "secret_expiring"
 SECRET_UNREADABLE = "secret_unreadable"
+SECRET_NOT_IN_STATE = "secret_not_in_state"  # found by scopectl.state (audit --state)
 MEMBER_ADDED = "member_added"
 MEMBER_REMOVED = "member_removed"
 SETTING_CHANGED = "setting_changed"
@@ -42,6 +43,7 @@ KIND_ORDER = (
     SECRET_MISSING,
     SECRET_EXPIRING,
     SECRET_UNREADABLE,
+    SECRET_NOT_IN_STATE,
     MEMBER_ADDED,
     MEMBER_REMOVED,
     SETTING_CHANGED,

@@ -30,7 +30,7 @@ from scopectl.live import read_tenant
 from scopectl.markdown import plural
 from scopectl.progress import Progress
 from scopectl.stack import read_config, stack_file_from
-from scopectl.tenant_access import add_tenant_arguments, open_tenant, tenant_settings
+from scopectl.tenant_access import add_tenant_arguments, command_deadline, open_tenant, tenant_settings
 
 _INDENT = "  "
 _PURPOSES = "provisioning|integration|automation|reporting|audit|monitoring"
@@ -67,6 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.output and args.output.exists() and not args.force:
         raise ScopectlError(f"--output {args.output}: the file exists; pass --force to overwrite it")
+    deadline = command_deadline(args)  # one limit for the whole command, started now
     progress = Progress(enabled=not args.quiet)
     stack_config: dict[str, Any] = {}
     stack_file = None
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         stack_config = read_config(stack_file)
     settings = tenant_settings(args, stack_file, stack_config, progress)
 
-    with open_tenant(settings) as tenant:
+    with open_tenant(settings, deadline) as tenant:
         live = read_tenant(
             tenant,
             progress,

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.tenant import Tenant, TenantError, status_enabled
+from providers.tenant import DeadlineExceeded, Tenant, TenantError, status_enabled
 from scopectl.errors import ScopectlError
 from scopectl.markdown import plural
 from scopectl.progress import Progress
@@ -137,6 +137,8 @@ def _client(record: dict[str, Any], scopes: list[str]) -> LiveClient:
 def _secrets(tenant: Tenant, client_id: str) -> tuple[list[LiveSecret] | None, str | None]:
     try:
         records = tenant.zidentity.list_secrets(client_id)
+    except DeadlineExceeded:
+        raise  # the command is out of time: an error, not one client's unreadable secrets
     except TenantError as exc:
         return None, str(exc)
     return [

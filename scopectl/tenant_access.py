@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from providers.tenant import ConfigurationError, Tenant, TenantSettings
+from providers.tenant import ConfigurationError, Deadline, Tenant, TenantSettings
 from providers.tenant.settings import NO_SCIM_URL, NO_TENANT, NO_ZIDENTITY_ENDPOINT, env_name
 from scopectl.errors import ScopectlError
 from scopectl.progress import Progress
@@ -32,6 +32,8 @@ _PREFIX = "scope-manager:"
 _NOT_SETTINGS = {"access"}
 
 
+DEFAULT_TIMEOUT = 45.0  # seconds for a whole read-only command (audit, export), every request included
+TIMEOUT_ENV = "SCOPE_MANAGER_TIMEOUT"
 DEMO_CONFIG_DIR = ".pulumi-state"  # where ./scripts/demo keeps the stack config it passes as --config-file
 EMULATOR_CREDENTIALS = Path(".tenant") / "credentials.json"  # where the demo's emulator writes its own
 
@@ -51,6 +53,38 @@ def add_tenant_arguments(parser: argparse.ArgumentParser) -> None:
         help="stack config file whose scope-manager:* settings override the stack file's, as "
         "`pulumi --config-file` (default: the demo's .pulumi-state/Pulumi.<stack>.yaml when it exists)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"give up on the tenant after this long in all, every request, retry and wait included "
+        f"(default: ${TIMEOUT_ENV}, else {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def command_deadline(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Deadline:
+    """The command's overall deadline: --timeout, else $SCOPE_MANAGER_TIMEOUT, else the default.
+    Started now: call it when the command starts."""
+    environ = os.environ if env is None else env
+    if getattr(args, "timeout", None) is not None:
+        return Deadline(args.timeout, source="--timeout")
+    raw = environ.get(TIMEOUT_ENV, "").strip()
+    if raw:
+        try:
+            return Deadline(_seconds(raw), source=TIMEOUT_ENV)
+        except argparse.ArgumentTypeError as exc:
+            raise ScopectlError(f"{TIMEOUT_ENV}: {exc}") from None
+    return Deadline(DEFAULT_TIMEOUT, source="the default; set --timeout or " + TIMEOUT_ENV)
 
 
 def tenant_settings(
@@ -187,11 +221,11 @@ def split_stack_config(stack_config: Mapping[str, Any]) -> tuple[dict[str, str],
     return plain, encrypted
 
 
-def open_tenant(settings: TenantSettings) -> Tenant:
+def open_tenant(settings: TenantSettings, deadline: Deadline | None = None) -> Tenant:
     """A tenant connection of this command's own (use it as a context manager).
 
     Not `Tenant.shared`: that one exists so the many calls of a provider process share listings for
     a while; a command reports the tenant as it is now, so it starts with fresh listings and closes
     its connections when done (which also keeps in-process callers, such as tests, from reading a
-    listing cached by an earlier run)."""
-    return Tenant(settings)
+    listing cached by an earlier run). `deadline` bounds everything it sends (see `command_deadline`)."""
+    return Tenant(settings, deadline=deadline)

@@ -24,3 +24,30 @@ def emulator(tmp_path) -> Iterator[RunningEmulator]:
 def shared_emulator(tmp_path_factory) -> Iterator[RunningEmulator]:
     with run_emulator(tmp_path_factory.mktemp("shared") / "tenant") as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e/ drives the real Pulumi CLI: mark it `e2e` (`-m "not e2e"` skips them)."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying how many end-to-end tests ran on which Pulumi CLI, so a CI log shows it."""
+    from tests.support.pulumi_cli import PULUMI
+
+    counts = {
+        outcome: sum(
+            1
+            for report in terminalreporter.stats.get(outcome, [])
+            if getattr(report, "when", "call") in ("call", "setup")
+            and "e2e" in getattr(report, "keywords", {})
+        )
+        for outcome in ("passed", "failed", "error", "skipped")
+    }
+    if not any(counts.values()):
+        return
+    cli = str(PULUMI) if PULUMI else "none found"
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+    terminalreporter.write_line(f"end-to-end tests with the real Pulumi CLI ({cli}): {summary}")

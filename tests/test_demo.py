@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from access_model import read_stack_access
+from providers.tenant.settings import AUDIENCE
 from tests.support.analyzer_double import PolicyPackHost, StackResource
 from tests.support.emulator import RunningEmulator
 from tests.support.engine_double import Engine, ProviderProcess
@@ -428,6 +429,53 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:
         )
         assert preview.returncode == 0, preview.stdout + preview.stderr
         assert (project / "Pulumi.dev.yaml").read_bytes() == tracked_stack_file
+
+        # After the demo, the installed scopectl audits the dev stack with no flags, from another
+        # directory of the project: clean now, drift (exit 2) after a client made in the console.
+        scopectl = ROOT / ".venv" / "bin" / "scopectl"
+        elsewhere = project / "docs"
+        audit_env = {k: v for k, v in env.items() if not k.startswith(("SCOPE_MANAGER_", "ZSCALER_"))}
+        clean = subprocess.run(
+            [str(scopectl), "audit", "--stack", "dev", "--quiet"],
+            cwd=elsewhere,
+            env=audit_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert clean.returncode == 0, clean.stdout + clean.stderr
+        credentials = json.loads((tenant / "credentials.json").read_text())
+        with httpx.Client(base_url=credentials["api_url"], timeout=30) as http:
+            token = http.post(
+                credentials["token_url"],
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": credentials["client_id"],
+                    "client_secret": credentials["client_secret"],
+                    "audience": AUDIENCE,
+                },
+            ).json()["access_token"]
+            http.post(
+                "/ziam/admin/api/v1/api-clients",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "name": "made-in-the-console",
+                    "status": True,
+                    "accessTokenLifeTime": 3600,
+                    "clientAuthentication": {"authType": "SECRET"},
+                    "clientResources": [],
+                },
+            ).raise_for_status()
+        drifted = subprocess.run(
+            [str(scopectl), "audit", "--stack", "dev", "--quiet"],
+            cwd=elsewhere,
+            env=audit_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert drifted.returncode == 2, drifted.stdout + drifted.stderr
+        assert "made-in-the-console" in drifted.stdout
     finally:
         _stop_emulator(tenant)
 

@@ -221,7 +221,10 @@ def test_run_steps_call_only_the_projects_commands():
         if program in _SHELL_WORDS or program.startswith("./scripts/"):
             continue
         if program == "pulumi":
-            # Only the apply workflow changes the tenant, and only with `up`.
+            # Only the apply workflow changes the tenant, and only with `up`; the drift job reads the
+            # state (`stack export`, for scopectl audit --state), which writes nothing.
+            if workflow == "drift.yml" and words[1:3] == ["stack", "export"]:
+                continue
             assert words[1] in (("up",) if workflow == "apply.yml" else ("preview", "refresh")), where
             continue
         if program == ".venv/bin/scopectl":  # the console script the install step puts there
@@ -269,8 +272,11 @@ def test_pulumi_preview_uses_the_policy_pack_and_json():
 
 
 def test_drift_uses_refresh_preview_only():
-    refreshes = [w for name, w in all_commands() if name == "drift.yml" and w[0] == "pulumi"]
-    assert refreshes and all(w[:2] == ["pulumi", "refresh"] for w in refreshes)
+    commands = [w for name, w in all_commands() if name == "drift.yml" and w[0] == "pulumi"]
+    refreshes = [w for w in commands if w[:2] == ["pulumi", "refresh"]]
+    # Besides refreshes, only a read of the state for `scopectl audit --state`.
+    assert [w[:3] for w in commands if w not in refreshes] == [["pulumi", "stack", "export"]]
+    assert refreshes
     # A drift check must never write state: every refresh is a preview of one named stack.
     assert all("--preview-only" in w and "--stack" in w for w in refreshes)
     assert "--json" in refreshes[0]  # the document scopectl report reads
@@ -420,6 +426,16 @@ def test_report_step_comments_even_when_the_preview_wrote_nothing(tmp_path):
     comment = (tmp_path / "report.md").read_text()
     assert "The preview produced no report; see the job log." in comment
     assert "**pulumi preview failed** (exit 255)" in comment
+
+
+def test_drift_audit_compares_secrets_with_the_stacks_own_state():
+    [export] = [
+        w for name, w in all_commands() if name == "drift.yml" and w[:3] == ["pulumi", "stack", "export"]
+    ]
+    [audit] = [w for name, w in all_commands() if name == "drift.yml" and w[1:2] == ["audit"]]
+    assert export[export.index("--stack") + 1] == audit[audit.index("--stack") + 1] == "$STACK"
+    assert audit[audit.index("--state") + 1] == export[export.index("--file") + 1] == "state.json"
+    assert "--show-secrets" not in export
 
 
 @pytest.mark.parametrize(

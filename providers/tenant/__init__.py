@@ -10,13 +10,16 @@ Everything else in this package is private to it.
 """
 
 from providers.tenant.catalog import Scope, ScopeCatalog
+from providers.tenant.deadline import Deadline
 from providers.tenant.errors import (
     AmbiguousMatch,
     ApiError,
     BadRequest,
+    ConcurrentUpdate,
     ConfigurationError,
     Conflict,
     ConnectionFailed,
+    DeadlineExceeded,
     Forbidden,
     NotFound,
     OutcomeUnknown,
@@ -37,9 +40,12 @@ __all__ = [
     "AmbiguousMatch",
     "ApiError",
     "BadRequest",
+    "ConcurrentUpdate",
     "ConfigurationError",
     "Conflict",
     "ConnectionFailed",
+    "Deadline",
+    "DeadlineExceeded",
     "Forbidden",
     "NotFound",
     "OutcomeUnknown",

@@ -49,6 +49,21 @@ class AmbiguousMatch(TenantError):
     """A lookup by name found several objects, so we refuse to guess which one is meant."""
 
 
+class ConcurrentUpdate(TenantError):
+    """Another writer changed an API client while this update wrote it, and the update could not
+    make its own fields stick without overwriting that writer's change.
+
+    The admin API has no `If-Match`, so `ZIdentityClient` re-reads the client after every PUT and
+    compares the fields this update owns (see `ZIdentityClient.set_client_fields`). `fields` maps each
+    field that did not stick (the access model's name: `description`, `scopes`, ...) to what this
+    update wrote and what the tenant holds now, both as shown in the message.
+    """
+
+    def __init__(self, client_id: str, fields: dict[str, tuple[str, str]], message: str) -> None:
+        self.client_id, self.fields, self.message = client_id, dict(fields), message
+        super().__init__(message)
+
+
 class ConnectionFailed(TenantError):
     """The tenant could not be reached (or kept dropping the connection) within the retry budget."""
 
@@ -66,6 +81,15 @@ class Unreachable(ConnectionFailed):
 
     def __init__(self, method: str, path: str, message: str, *, origin: str, setting: str | None) -> None:
         self.origin, self.setting = origin, setting
+        super().__init__(method, path, message)
+
+
+class DeadlineExceeded(ConnectionFailed):
+    """The command's overall deadline (`Deadline`) was reached; `method`/`path` name the request
+    that was in flight or about to be retried, `elapsed` the seconds really spent since the start."""
+
+    def __init__(self, method: str, path: str, message: str, *, elapsed: float, limit: float) -> None:
+        self.elapsed, self.limit = elapsed, limit
         super().__init__(method, path, message)
 
 

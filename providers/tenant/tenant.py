@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import httpx
 
+from providers.tenant.deadline import Deadline
 from providers.tenant.redact import Redactor
 from providers.tenant.scim import ScimClient
 from providers.tenant.settings import TenantSettings
@@ -38,17 +39,25 @@ class Tenant:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
-        """A private instance (tests, benchmarks); production code uses `Tenant.shared`.
+        """A private instance (tests, benchmarks, scopectl); production code uses `Tenant.shared`.
 
         `http_transport` plugs in `httpx.WSGITransport` (the emulator in-process) or
         `httpx.MockTransport` (cases a real server cannot produce); `sleep`/`clock` let tests see the
-        waits the client chooses without waiting.
+        waits the client chooses without waiting. `deadline` bounds everything this tenant sends
+        (every request, retry and wait) by one overall time limit (scopectl's `--timeout`).
         """
         self.settings = settings
         self.redactor = Redactor([settings.client_secret, settings.scim_token])
         self.transport = HttpTransport(
-            settings, self.redactor, http_transport=http_transport, sleep=sleep, clock=clock, rng=rng
+            settings,
+            self.redactor,
+            http_transport=http_transport,
+            sleep=sleep,
+            clock=clock,
+            rng=rng,
+            deadline=deadline,
         )
         self._lock = threading.Lock()
         self._oauth: ClientCredentials | None = None

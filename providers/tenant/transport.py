@@ -33,9 +33,11 @@ from typing import Any, Protocol
 
 import httpx
 
+from providers.tenant.deadline import Deadline
 from providers.tenant.errors import (
     ApiError,
     ConnectionFailed,
+    DeadlineExceeded,
     OutcomeUnknown,
     RateLimited,
     Unreachable,
@@ -87,8 +89,10 @@ class HttpTransport:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         max_connections: int = 32,
+        deadline: Deadline | None = None,
     ) -> None:
         self.redactor = redactor
+        self.deadline = deadline  # one overall limit across every request and retry (scopectl --timeout)
         self.policy = RetryPolicy(max_total_wait=settings.max_retry_wait)
         self.pacer = RequestPacer(settings.rate_limit, clock=clock, sleep=sleep)
         self._sleep = sleep
@@ -152,20 +156,32 @@ class HttpTransport:
         retryable = _RETRYABLE_FOR_READS if method in _READ_METHODS else RETRYABLE_STATUSES
         attempt = 0
         waited = 0.0
+        began = self._clock()
         refreshed = False
         failed_connects = 0
         first_failed_connect = 0.0
+        last = "not sent yet"
         while True:
             attempt += 1
+            self._within_deadline(method, path, attempt - 1, last)
             self.pacer.acquire()
             sent_headers = {**base_headers, **(auth.headers() if auth else {})}
+            self._within_deadline(method, path, attempt - 1, last)
             self._bump(kind)
             sent_at = self._clock()
             try:
                 response = self.client.request(
-                    method, url, params=params, content=content, data=form, headers=sent_headers
+                    method,
+                    url,
+                    params=params,
+                    content=content,
+                    data=form,
+                    headers=sent_headers,
+                    timeout=self._attempt_timeout(),
                 )
             except _NEVER_CONNECTED as exc:
+                last = self._connect_failure(exc)
+                self._after_timeout(exc, method, path, attempt, last)
                 failed_connects += 1
                 if failed_connects == 1:
                     first_failed_connect = sent_at  # the failed connect's own time counts
@@ -176,19 +192,25 @@ class HttpTransport:
                 if failed_connects >= UNREACHABLE_ATTEMPTS or since_first + delay > UNREACHABLE_WAIT:
                     raise self._unreachable(exc, method, url, path, failed_connects) from None
                 log.info("%s %s: %s; retrying in %.2fs", method, path, self._connect_failure(exc), delay)
-                self._sleep(delay)
+                self._wait_to_retry(delay, method, path, attempt, last)
                 continue
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__} (attempt {attempt})"
+                last = _no_answer(exc)
+                self._after_timeout(exc, method, path, attempt, last)
                 if not isinstance(exc, _NOT_SENT) and not idempotent:
                     raise OutcomeUnknown(method, path, f"connection lost after sending: {reason}") from None
                 delay = self.policy.backoff(attempt, None, self._rng)
                 if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
+                    spent = self._clock() - began
                     raise ConnectionFailed(
-                        method, path, f"gave up after {attempt} attempts over {waited:.1f}s: {reason}"
+                        method,
+                        path,
+                        f"gave up after {attempt} attempts in {spent:.1f}s ({waited:.1f}s of it waiting "
+                        f"between attempts): {reason}",
                     ) from None
                 log.info("%s %s: %s; retrying in %.2fs", method, path, reason, delay)
-                self._sleep(delay)
+                self._wait_to_retry(delay, method, path, attempt, last)
                 waited += delay
                 continue
 
@@ -211,7 +233,8 @@ class HttpTransport:
                     raise self._give_up(response, method, path, attempt, waited, hint)
                 log.info("%s %s -> %s; retrying in %.2fs (attempt %s)", method, path, status, delay, attempt)
                 response.close()
-                self._sleep(delay)
+                last = f"the last answer was {status}"
+                self._wait_to_retry(delay, method, path, attempt, last)
                 waited += delay
                 continue
             if status >= 400 and status not in ok_statuses:
@@ -236,10 +259,55 @@ class HttpTransport:
                 f"expected a JSON body, got {len(response.content)} bytes of {kind}{check}",
             ) from None
 
+    # -- the overall deadline -----------------------------------------------------------------------
+    def _attempt_timeout(self) -> httpx.Timeout | Any:
+        """This attempt's timeouts: the client's, cut to the time the deadline leaves."""
+        if self.deadline is None:
+            return httpx.USE_CLIENT_DEFAULT
+        left = max(0.001, self.deadline.remaining())
+        request_timeout = min(self._settings.timeout, left)
+        return httpx.Timeout(request_timeout, connect=min(CONNECT_TIMEOUT, request_timeout))
+
+    def _deadline_error(self, method: str, path: str, attempts: int, why: str) -> DeadlineExceeded:
+        assert self.deadline is not None
+        spent = self.deadline.elapsed()
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        message = (
+            f"timed out after {spent:.1f}s (overall deadline {self.deadline.describe()}) with no usable "
+            f"answer to this request ({self.redactor.scrub(why)}; {tries})"
+        )
+        return DeadlineExceeded(method, path, message, elapsed=spent, limit=self.deadline.seconds)
+
+    def _within_deadline(self, method: str, path: str, attempts: int, why: str) -> None:
+        if self.deadline is not None and self.deadline.remaining() <= 0:
+            raise self._deadline_error(method, path, attempts, why)
+
+    def _after_timeout(
+        self, exc: httpx.TransportError, method: str, path: str, attempts: int, why: str
+    ) -> None:
+        """A timeout that the deadline cut short is the deadline's, not a reason to retry."""
+        deadline = self.deadline
+        if deadline is not None and isinstance(exc, httpx.TimeoutException) and deadline.remaining() <= 0.05:
+            raise self._deadline_error(method, path, attempts, why) from None
+
+    def _wait_to_retry(self, delay: float, method: str, path: str, attempts: int, why: str) -> None:
+        if self.deadline is not None and delay >= self.deadline.remaining():
+            raise self._deadline_error(method, path, attempts, f"{why}; no time left to retry")
+        self._sleep(delay)
+
+    def now(self) -> float:
+        """The transport's monotonic clock (injectable, like its sleep)."""
+        return self._clock()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep with the transport's (injectable) sleep."""
+        if seconds > 0:
+            self._sleep(seconds)
+
     def retry_budget(self) -> RetryBudget:
         """A fresh wait budget for a client-level retry loop (re-sending a create whose outcome was
         unknown), bounded like the transport's own retries by attempts and `max_retry_wait`."""
-        return RetryBudget(self.policy, self._sleep, self._rng)
+        return RetryBudget(self.policy, self._sleep, self._rng, self.deadline)
 
     def _unreachable(
         self, exc: httpx.TransportError, method: str, url: str, path: str, attempts: int
@@ -321,6 +389,16 @@ def _connect_failure(exc: httpx.TransportError) -> str:
     return text or type(exc).__name__
 
 
+def _no_answer(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ReadTimeout):
+        return "the server accepted the connection but sent no answer"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "the server did not take the request"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "no connection came free"
+    return f"the connection failed ({type(exc).__name__})"
+
+
 def _describe(response: httpx.Response) -> tuple[str, str | None]:
     """Best message and code from the error body formats we meet (OneAPI, ZPA, SCIM, OAuth)."""
     try:
@@ -341,8 +419,14 @@ def _describe(response: httpx.Response) -> tuple[str, str | None]:
 class RetryBudget:
     """Backoff for one client-level retry loop; `wait()` is False once the budget is spent."""
 
-    def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None], rng: random.Random) -> None:
-        self._policy, self._sleep, self._rng = policy, sleep, rng
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None],
+        rng: random.Random,
+        deadline: Deadline | None = None,
+    ) -> None:
+        self._policy, self._sleep, self._rng, self._deadline = policy, sleep, rng, deadline
         self.attempts = 0
         self.waited = 0.0
 
@@ -353,6 +437,8 @@ class RetryBudget:
             return False
         delay = self._policy.backoff(self.attempts, None, self._rng)
         if self.waited + delay > self._policy.max_total_wait:
+            return False
+        if self._deadline is not None and delay >= self._deadline.remaining():
             return False
         self._sleep(delay)
         self.waited += delay

@@ -15,6 +15,13 @@ Reliability rules kept here:
   creates again, so the caller always holds the value of the one secret that stays.
 - Updates of one client are serialized per process (`modify_client` reads fresh, changes, PUTs), so
   the `ApiClient` and `ScopeAssignment` providers cannot overwrite each other's change.
+- Across processes (two stacks, two CI jobs, a run racing a console edit) no lock helps and the API
+  has no `If-Match`: every write re-reads the client after its PUT and compares the fields it owns
+  (`set_client_fields`). A field back at the value this write read before its PUT was reverted by
+  another writer's stale full replace: the write is made again on a fresh read (a few times, with
+  jittered backoff). A field holding a third value was changed on purpose by another writer: the
+  write fails with `ConcurrentUpdate` naming the field rather than overwrite that change.
+  What this cannot see: a stale PUT that lands after the verifying read (see docs/providers.md).
 """
 
 from __future__ import annotations
@@ -29,7 +36,13 @@ from urllib.parse import quote
 import httpx
 
 from providers.tenant.catalog import ScopeCatalog
-from providers.tenant.errors import AmbiguousMatch, Conflict, ConnectionFailed, OutcomeUnknown
+from providers.tenant.errors import (
+    AmbiguousMatch,
+    ConcurrentUpdate,
+    Conflict,
+    ConnectionFailed,
+    OutcomeUnknown,
+)
 from providers.tenant.snapshot import Record, SharedListing
 from providers.tenant.transport import Auth, HttpTransport
 
@@ -38,6 +51,16 @@ log = logging.getLogger("providers.tenant")
 PAGE_SIZE = 1000  # the API's maximum `limit`; 256 clients (the tenant cap) fit in one page
 MAX_PAGES = 10_000  # a guard against a server that never stops saying "more"
 _WRITABLE_FIELDS = ("name", "description", "status", "accessTokenLifeTime", "clientAuthentication")
+MAX_WRITE_ATTEMPTS = 4  # PUTs of one verified write before a field that keeps being reverted fails it
+MAX_SETTLE = 2.0  # seconds; cap of the wait between a PUT and the read that verifies it
+# API field -> the access model's name for it, which is what an error about a conflict names.
+FIELD_LABELS = {
+    "name": "name",
+    "description": "description",
+    "status": "enabled",
+    "accessTokenLifeTime": "access_token_lifetime",
+    "clientResources": "scopes",
+}
 
 
 _DISABLED_WORDS = frozenset({"false", "disabled", "inactive", "0"})
@@ -85,6 +108,29 @@ def _fields_set_by(record: Mapping[str, Any], like: Mapping[str, Any] | None = N
             for scope in resource.get("selectedScopes") or []
         }
     return fields
+
+
+def _comparable(record: Mapping[str, Any], key: str) -> Any:
+    """One field of a client record or PUT body in a form that compares across both: no description
+    is an empty one, `status` is a boolean whatever its spelling, scopes are a set of (resource
+    server, scope) ids in any order."""
+    value = record.get(key)
+    if key == "description":
+        return value or ""
+    if key == "status":
+        return status_enabled(value)
+    if key == "accessTokenLifeTime" and isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if key == "clientResources":
+        return frozenset(
+            (str(resource.get("id")), str(scope.get("id")))
+            for resource in value or []
+            for scope in resource.get("selectedScopes") or []
+        )
+    return value
 
 
 class ZIdentityClient:
@@ -251,12 +297,111 @@ class ZIdentityClient:
         return self._transport.json(response)
 
     def modify_client(self, client_id: str, change: Callable[[Record], Mapping[str, Any]]) -> Record:
-        """Read the client fresh, apply `change` to a writable body, PUT it; serialized per client id
-        in this process so concurrent changes to one client (name vs scopes) never lose a write."""
+        """Read the client fresh, apply `change` to a writable body, PUT it, and verify the fields
+        `change` set (those that differ from the fresh read) as `set_client_fields` does. Serialized
+        per client id in this process."""
+
+        def build(read: Record) -> tuple[dict[str, Any], list[str]]:
+            body = dict(change(copy.deepcopy(read)))
+            keys = set(body) | set(read)
+            owned = [k for k in FIELD_LABELS if k in keys and _comparable(body, k) != _comparable(read, k)]
+            return body, owned
+
+        return self._write_verified(client_id, build)
+
+    def set_client_fields(self, client_id: str, fields: Mapping[str, Any]) -> Record:
+        """Set `fields` (API names: `description`, `clientResources`, ...) on the client and nothing
+        else, verified: the one way the providers write a client record. Returns the record as read
+        after the write.
+
+        Each attempt reads the client fresh, lays `fields` over it (every other field is PUT back as
+        read, so a concurrent change to a field this write does not own survives), PUTs, waits about as
+        long as its own read and write took (a PUT another writer built from a read before ours is in
+        flight for about that long), and reads again. Then, per owned field: our value means done; the
+        value we read before our PUT means another writer's stale full replace reverted it, so the
+        field is written again on a fresh read (at most `MAX_WRITE_ATTEMPTS` PUTs, jittered backoff
+        between); any other value means another writer set that field on purpose, and
+        `ConcurrentUpdate` names it instead of overwriting their change. Raises `NotFound` if the
+        client is gone.
+        """
+        wanted = {key: copy.deepcopy(value) for key, value in fields.items()}
+
+        def build(read: Record) -> tuple[dict[str, Any], list[str]]:
+            return {**read, **copy.deepcopy(wanted)}, list(wanted)
+
+        return self._write_verified(client_id, build)
+
+    def _write_verified(
+        self, client_id: str, build: Callable[[Record], tuple[dict[str, Any], list[str]]]
+    ) -> Record:
         with self._lock_for(client_id):
-            response = self._request("GET", self._item(client_id))
-            new_body = change(writable_client_body(self._transport.json(response)))
-            return self._put_client(client_id, new_body)
+            budget = self._transport.retry_budget()
+            for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+                started = self._transport.now()
+                read = writable_client_body(self._transport.json(self._request("GET", self._item(client_id))))
+                body, owned = build(read)
+                written = self._put_client(client_id, body)
+                if not owned:
+                    return written
+                self._transport.pause(min(MAX_SETTLE, self._transport.now() - started))
+                now = self._transport.json(self._request("GET", self._item(client_id)))
+                self._clients.invalidate()
+                moved = [key for key in owned if _comparable(now, key) != _comparable(body, key)]
+                if not moved:
+                    return now
+                changed = [key for key in moved if _comparable(now, key) != _comparable(read, key)]
+                if changed:
+                    raise self._concurrent(client_id, changed, body, now, reverted=False, attempts=attempt)
+                if attempt == MAX_WRITE_ATTEMPTS or not budget.wait():
+                    raise self._concurrent(client_id, moved, body, now, reverted=True, attempts=attempt)
+                log.info(
+                    "API client %s: %s reverted by another writer's concurrent update; writing again",
+                    client_id,
+                    ", ".join(FIELD_LABELS.get(key, key) for key in moved),
+                )
+            raise AssertionError("unreachable")
+
+    def _concurrent(
+        self,
+        client_id: str,
+        keys: list[str],
+        wrote: Mapping[str, Any],
+        seen: Mapping[str, Any],
+        *,
+        reverted: bool,
+        attempts: int,
+    ) -> ConcurrentUpdate:
+        """The error for fields that did not stick: each named, with what we wrote and what is there."""
+        fields = {
+            FIELD_LABELS.get(key, key): (self._shown(wrote, key), self._shown(seen, key)) for key in keys
+        }
+        parts = [f"{name}: this update wrote {w}, the tenant now has {s}" for name, (w, s) in fields.items()]
+        names = ", ".join(fields)
+        if reverted:
+            why = (
+                f"another writer's update kept putting back the previous {names} "
+                f"({attempts} attempts, each re-read and written again)"
+            )
+        else:
+            why = f"another writer changed {names} while this update was writing it; their change was kept"
+        message = (
+            f"API client {client_id}: concurrent update: {why} ({'; '.join(parts)}). Nothing was "
+            "overwritten blindly: find the other writer (another stack, CI job or a console edit), then "
+            "run `pulumi refresh` and `pulumi up` again"
+        )
+        return ConcurrentUpdate(client_id, fields, self._transport.redactor.scrub(message))
+
+    def _shown(self, record: Mapping[str, Any], key: str) -> str:
+        value = _comparable(record, key)
+        if key == "clientResources":
+            catalog = self._catalog
+            pairs = sorted(value)
+            names = [(catalog.name_of(scope) if catalog is not None else None) or scope for _, scope in pairs]
+            return "[" + ", ".join(sorted(names)) + "]" if names else "no scopes"
+        if key == "status":
+            return "enabled" if value else "disabled"
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
 
     def delete_client(self, client_id: str) -> None:
         """Delete; a client that is already gone counts as deleted."""

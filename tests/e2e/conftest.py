@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import httpx
@@ -34,4 +35,6 @@ def admin(emulator: RunningEmulator) -> Iterator[httpx.Client]:
 @pytest.fixture
 def prefix(request: pytest.FixtureRequest) -> str:
     """Object names unique to the test, so tests can share one tenant."""
-    return "e2e-" + request.node.name.removeprefix("test_")[:28].replace("_", "-").strip("-")
+    readable = request.node.originalname.removeprefix("test_")[:24].replace("_", "-").strip("-")
+    unique = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:6]
+    return f"e2e-{readable}-{unique}"
