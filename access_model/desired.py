@@ -23,7 +23,7 @@ from access_model.model import (
     settings_of,
 )
 from access_model.paths import format_path
-from access_model.rotation import rotation_value
+from access_model.rotation import next_rotation, rotation_value
 
 WARN_WITHIN_DAYS = 7
 
@@ -33,6 +33,10 @@ class DesiredSecret:
     lifetime_days: int
     renew_before_days: int
     rotation: str
+    overlap_days: int = 0
+    # The next scheduled rotation (None without a schedule): the current secret becomes the previous
+    # one that day, and is revoked overlap_days later.
+    rotates_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,10 @@ def _client(client: Client, clock: _Clock) -> DesiredClient:
             lifetime_days=secret.lifetime_days,
             renew_before_days=secret.renew_before_days,
             rotation=rotation_value(clock.today, secret.rotate_every_days, secret.rotation),
+            overlap_days=secret.overlap_days,
+            rotates_on=(
+                next_rotation(clock.today, secret.rotate_every_days) if secret.rotate_every_days else None
+            ),
         ),
     )
 

@@ -13,7 +13,14 @@ from types import MappingProxyType
 from typing import Any
 
 from access_model.errors import InvalidModelError
-from access_model.validation import DEFAULT_LIFETIME_DAYS, DEFAULT_RENEW_BEFORE_DAYS, normalize, validate
+from access_model.validation import (
+    DEFAULT_LIFETIME_DAYS,
+    DEFAULT_OVERLAP_DAYS,
+    DEFAULT_RENEW_BEFORE_DAYS,
+    default_overlap_days,
+    normalize,
+    validate,
+)
 
 DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
 
@@ -34,6 +41,7 @@ class SecretPolicy:
     renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     rotate_every_days: int | None = None
     rotation: str = ""
+    overlap_days: int = DEFAULT_OVERLAP_DAYS
 
 
 @dataclass(frozen=True)
@@ -164,8 +172,14 @@ def _client(key: str, raw: dict[str, Any]) -> Client:
             renew_before_days=secret.get("renew_before_days", DEFAULT_RENEW_BEFORE_DAYS),
             rotate_every_days=secret.get("rotate_every_days"),
             rotation=secret.get("rotation", ""),
+            overlap_days=secret.get("overlap_days", _default_overlap(secret)),
         ),
     )
+
+
+def _default_overlap(secret: dict[str, Any]) -> int:
+    renew = secret.get("renew_before_days", DEFAULT_RENEW_BEFORE_DAYS)
+    return default_overlap_days(renew, secret.get("rotate_every_days"))
 
 
 def _group(key: str, raw: dict[str, Any]) -> Group:

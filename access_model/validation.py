@@ -28,6 +28,17 @@ Path = tuple[str | int, ...]
 
 DEFAULT_LIFETIME_DAYS = 90
 DEFAULT_RENEW_BEFORE_DAYS = 14
+DEFAULT_OVERLAP_DAYS = 7
+
+
+def default_overlap_days(renew_before_days: int, rotate_every_days: int | None) -> int:
+    """`overlap_days` when the model leaves it out: 7 days, shortened so the default is always valid
+    (at most `renew_before_days`, below `rotate_every_days`)."""
+    limits = [DEFAULT_OVERLAP_DAYS, renew_before_days]
+    if rotate_every_days is not None:
+        limits.append(rotate_every_days - 1)
+    return max(0, min(limits))
+
 
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -290,6 +301,34 @@ def _secret_errors(path: Path, secret: Mapping[str, Any]) -> Iterator[ModelError
             format_path((*path, "rotate_every_days")),
             f"must be at most lifetime_days - renew_before_days ({lifetime} - {renew} = {lifetime - renew}):"
             " otherwise the renewal window opens first and the secret is rotated twice per period",
+        )
+    yield from _overlap_errors(path, secret, lifetime, renew, every)
+
+
+def _overlap_errors(
+    path: Path, secret: Mapping[str, Any], lifetime: int, renew: Any, every: Any
+) -> Iterator[ModelError]:
+    """`overlap_days` against the lifetime, the renewal window and the schedule (only when set: the
+    default is shortened to fit, see `default_overlap_days`)."""
+    if "overlap_days" not in secret or not _in_schema_range(secret["overlap_days"], "overlap_days"):
+        return
+    overlap = secret["overlap_days"]
+    where = format_path((*path, "overlap_days"))
+    if overlap >= lifetime:
+        yield ModelError(
+            where, f"must be less than lifetime_days ({lifetime}): the previous secret would expire first"
+        )
+    elif _in_schema_range(renew, "renew_before_days") and overlap > renew:
+        yield ModelError(
+            where,
+            f"must be at most renew_before_days ({renew}): a secret renewed when its renewal window opens"
+            f" expires {renew} days later, before an overlap of {overlap} days would end",
+        )
+    if _in_schema_range(every, "rotate_every_days") and overlap >= every:
+        yield ModelError(
+            where,
+            f"must be less than rotate_every_days ({every}): the next scheduled rotation would come"
+            " while the previous secret is still kept, and a client holds at most two secrets",
         )
 
 

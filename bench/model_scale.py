@@ -5,7 +5,7 @@
 
 Measures, per model size (N clients with 5 scopes each, N users, one group holding every user):
 - validate + parse + desired_state (what `scopectl validate` and the program do before declaring);
-- the program under set_mocks (declaring 3N + N + 1 resources, no engine);
+- the program under set_mocks (declaring 4N + N + 1 resources, no engine);
 - the policy rules over the declared resources in-process (`policies.rules.evaluate`, as scopectl runs them);
 - the policy pack over gRPC: process start-up, one Analyze per resource, one AnalyzeStack;
 - reading the model's stack file (`Pulumi.<stack>.yaml`) with libyaml (what `load_stack` uses where

@@ -31,7 +31,8 @@ class RequestCounter:
 
 
 class RequestLog:
-    """The last ``capacity`` requests in arrival order: method, path and status, nothing else.
+    """The last ``capacity`` requests in arrival order: method, path and status; for token requests
+    also the ``client_id`` asked for and the ``secret_id`` that matched (ids only).
 
     Counters say how many calls an operation cost; end-to-end tests also need the order ("the new
     secret was created, then a token obtained with it, then the old one revoked"). Paths hold object

@@ -36,6 +36,7 @@ from emulator.token_routes import token_endpoint
 from emulator.tokens import TokenService
 
 CREDENTIALS_FILE = "credentials.json"
+LOG_ENTRY_KEY = "emulator.request_log_entry"  # the request's log entry, for routes that annotate it
 TENANT_DB = "tenant.db"
 SCIM_DB = "scim.db"
 SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -143,7 +144,9 @@ class EmulatorApp:
         started = time.perf_counter()
         label = route_label(self.admin.routes, request.method, request.path)
         self.counter.count(label)
-        start_response = _logged(start_response, self.request_log.record(request.method, request.path))
+        entry = self.request_log.record(request.method, request.path)
+        request.environ[LOG_ENTRY_KEY] = entry
+        start_response = _logged(start_response, entry)
         if self.options.verbose:
             start_response = self._logging_start_response(start_response, request, started)
 
@@ -179,7 +182,7 @@ class EmulatorApp:
                 return json_response(
                     405, {"error": "invalid_request", "error_description": "use POST"}, [("Allow", "POST")]
                 )(start_response)
-            return token_endpoint(request, self.tokens)(start_response)
+            return token_endpoint(request, self.tokens, request.environ.get(LOG_ENTRY_KEY))(start_response)
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             return self.admin(request)(start_response)
         scim = SCIM_PATTERN.match(path)

@@ -56,7 +56,11 @@ def _form(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
-def token_endpoint(request: Request, tokens: TokenService) -> Response:
+def token_endpoint(request: Request, tokens: TokenService, note: dict | None = None) -> Response:
+    """Answer a token request. ``note`` (the request log entry) gets the ``client_id`` asked for and,
+    when the credentials matched, the ``secret_id`` of the secret that matched: ids, never a value, so
+    a test can tell which secret obtained a token ("the new secret got a token before the old one was
+    revoked")."""
     try:
         form = _form(request)
     except HttpError as exc:  # every way a body can fail to be a form is OAuth's invalid_request
@@ -81,11 +85,15 @@ def token_endpoint(request: Request, tokens: TokenService) -> Response:
         )
     if not client_id or not client_secret:
         return _oauth_error(400, "invalid_client", "missing client_id or client_secret", basic is not None)
+    if note is not None:
+        note["client_id"] = client_id
     try:
-        client = tokens.authenticate_client(client_id, client_secret)
+        client, secret_id = tokens.authenticate(client_id, client_secret)
     except CredentialsRejected as exc:
         status = 401 if basic is not None else 400
         return _oauth_error(status, "invalid_client", str(exc), basic is not None)
+    if note is not None:
+        note["secret_id"] = secret_id
     issued = tokens.issue(client)
     payload = {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in}
     return json_response(200, payload, _NO_STORE)

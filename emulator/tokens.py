@@ -29,14 +29,25 @@ class IssuedToken:
     expires_in: int
 
 
+def live_secret_id(
+    store: TenantStore, hasher: CredentialHasher, client_id: str, value: str, now: int
+) -> str | None:
+    """The id of the client's unexpired secret that ``value`` matches; None when there is none."""
+    return next(
+        (
+            secret.id
+            for secret in store.list_secrets(client_id)
+            if secret.expires_at > now and hasher.matches(value, secret.salt, secret.digest)
+        ),
+        None,
+    )
+
+
 def has_live_secret(
     store: TenantStore, hasher: CredentialHasher, client_id: str, value: str, now: int
 ) -> bool:
     """Whether ``value`` is one of the client's secrets that has not expired at ``now``."""
-    return any(
-        secret.expires_at > now and hasher.matches(value, secret.salt, secret.digest)
-        for secret in store.list_secrets(client_id)
-    )
+    return live_secret_id(store, hasher, client_id, value, now) is not None
 
 
 class CredentialsRejected(Exception):
@@ -65,6 +76,10 @@ class TokenService:
 
     def authenticate_client(self, client_id: str, client_secret: str) -> ClientRow:
         """The client if ``client_secret`` matches one of its unexpired secrets and it may get tokens."""
+        return self.authenticate(client_id, client_secret)[0]
+
+    def authenticate(self, client_id: str, client_secret: str) -> tuple[ClientRow, str]:
+        """``authenticate_client`` that also says which secret matched (its id, never its value)."""
         client = self._store.get_client(client_id)
         if client is None:
             raise CredentialsRejected("unknown client or wrong secret")
@@ -72,11 +87,12 @@ class TokenService:
             raise CredentialsRejected(
                 "this client authenticates with a private-key JWT, which the emulator does not support"
             )
-        if not has_live_secret(self._store, self._hasher, client_id, client_secret, int(self._clock())):
+        secret_id = live_secret_id(self._store, self._hasher, client_id, client_secret, int(self._clock()))
+        if secret_id is None:
             raise CredentialsRejected("unknown client or wrong secret")
         if not client.fields.status:
             raise CredentialsRejected("the client is disabled")
-        return client
+        return client, secret_id
 
     def issue(self, client: ClientRow) -> IssuedToken:
         now = int(self._clock())

@@ -33,6 +33,7 @@ _DYNAMIC = "pulumi-python:dynamic/"
 API_CLIENT = _DYNAMIC + "zidentity:ApiClient"
 SCOPE_ASSIGNMENT = _DYNAMIC + "zidentity:ScopeAssignment"
 CLIENT_SECRET = _DYNAMIC + "zidentity:ClientSecret"
+PREVIOUS_SECRET = _DYNAMIC + "zidentity:PreviousSecret"
 SCIM_GROUP = _DYNAMIC + "scim:Group"
 SCIM_USER = _DYNAMIC + "scim:User"
 
@@ -370,6 +371,66 @@ def secret_max_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> 
             Violation(
                 f"secret lifetime is {int(lifetime)} days, more than the allowed {limit}",
                 where=("lifetime_days",),
+            )
+        ]
+    return []
+
+
+@rule(
+    "secret-overlap-minimum",
+    "mandatory",
+    resource_type=CLIENT_SECRET,
+    description="After a rotation the previous secret stays valid at least minimumDays (default 1), so "
+    "consumers can pick up the new one before the old one is revoked.",
+    config={"minimumDays": {"type": "integer", "minimum": 0, "maximum": 60, "default": 1}},
+)
+def secret_overlap_minimum(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    minimum = int(config.get("minimumDays", 1))
+    # A secret that declares no overlap_days was not declared by this program (or by one from before
+    # overlaps existed); what it does on rotation is not known from its inputs, so it is not judged.
+    overlap = known(props, "overlap_days", None)
+    if isinstance(overlap, int | float) and overlap < minimum:
+        return [
+            Violation(
+                f"overlap_days is {int(overlap)}, shorter than the required {minimum}: a rotation would "
+                "revoke the secret consumers hold before they can read the new one",
+                where=("overlap_days",),
+            )
+        ]
+    return []
+
+
+@rule(
+    "secret-overlap-within-lifetime",
+    "mandatory",
+    resource_type=CLIENT_SECRET,
+    description="The overlap window ends before the previous secret expires: overlap_days + marginDays "
+    "is at most renew_before_days and below lifetime_days.",
+    config={"marginDays": {"type": "integer", "minimum": 0, "maximum": 60, "default": 0}},
+)
+def secret_overlap_within_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
+    margin = int(config.get("marginDays", 0))
+    overlap = known(props, "overlap_days", 0)
+    renew = known(props, "renew_before_days", 14)
+    lifetime = known(props, "lifetime_days", 90)
+    if not all(isinstance(v, int | float) for v in (overlap, renew, lifetime)):
+        return []
+    needed = int(overlap) + margin
+    with_margin = f" + marginDays {margin}" if margin else ""
+    if needed >= lifetime:
+        return [
+            Violation(
+                f"overlap_days {int(overlap)}{with_margin} is not below lifetime_days {int(lifetime)}: the "
+                "previous secret would expire before its overlap window ends",
+                where=("overlap_days",),
+            )
+        ]
+    if needed > renew:
+        return [
+            Violation(
+                f"overlap_days {int(overlap)}{with_margin} exceeds renew_before_days {int(renew)}: a secret "
+                "renewed when its renewal window opens would expire before its overlap window ends",
+                where=("overlap_days",),
             )
         ]
     return []

@@ -1,9 +1,12 @@
-"""``zidentity:ClientSecret``: one secret of one API client, rotated by planned replacement.
+"""``zidentity:ClientSecret``: the current secret of one API client, rotated by planned replacement.
 
 Rotation is a replacement so it shows in a plan: ``diff`` answers ``replaces=["rotation"]`` when the
 ``rotation`` input changed and ``replaces=["expires_at"]`` when the live secret is expired, missing or
-within ``renew_before_days`` of expiry (``rotation_due``). The engine then creates the new secret first
-and deletes the old one after (the platform allows two at a time), so callers always hold a valid one.
+within ``renew_before_days`` of expiry (``rotation_due``). The engine then creates the new secret first;
+``create`` proves it by obtaining an access token with it (verify before revoke: if it cannot, the new
+secret is deleted again and nothing older is touched). The old secret is not revoked by this resource
+when ``overlap_days`` > 0: it becomes the client's *previous* secret, which ``zidentity:PreviousSecret``
+(``providers/previous_secret.py``) keeps valid for the overlap window and revokes in a later run.
 """
 
 from __future__ import annotations
@@ -19,13 +22,16 @@ from pulumi.runtime import rpc
 
 from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
+from providers._verify import verify_secret
 from providers.clock import evaluation_time
 from providers.tenant.errors import NotFound
 
 MIN_LIFETIME_DAYS = 30
 MAX_LIFETIME_DAYS = 365
+MAX_OVERLAP_DAYS = 60
+MAX_SECRETS_PER_CLIENT = 2  # the API's cap: a third silently replaces the most recent one
 SECONDS_PER_DAY = 86_400
-INPUT_KEYS = ("client_id", "lifetime_days", "renew_before_days", "rotation")
+INPUT_KEYS = ("client_id", "lifetime_days", "renew_before_days", "rotation", "overlap_days")
 
 
 def iso_utc(epoch_seconds: float) -> str:
@@ -97,20 +103,49 @@ class ClientSecretProvider(TenantProvider):
                 "every new secret would be due for rotation at once",
             )
         inputs.string("rotation")
+        # State written before overlap_days existed has no such input; 0 is what those runs did.
+        overlap = inputs.integer("overlap_days", 0, 0, MAX_OVERLAP_DAYS, "days")
+        if isinstance(overlap, int) and isinstance(renew_before, int) and overlap > renew_before:
+            inputs.fail(
+                "overlap_days",
+                f"overlap_days ({overlap}) must be at most renew_before_days ({renew_before}): a secret "
+                "renewed when its renewal window opens expires before the overlap would end",
+            )
         return CheckResult(inputs.values, inputs.failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         reasons = replace_reasons(olds, news, evaluation_time())
         if reasons:
             return DiffResult(changes=True, replaces=reasons, delete_before_replace=False)
-        settings = ("lifetime_days", "renew_before_days")
+        settings = ("lifetime_days", "renew_before_days", "overlap_days")
         settings_changed = any(olds.get(key) != news.get(key) for key in settings)
         return DiffResult(changes=settings_changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client_id = str(props["client_id"])
+        zidentity = self.tenant.zidentity
+        live = zidentity.list_secrets(client_id)
+        if len(live) >= MAX_SECRETS_PER_CLIENT:
+            # A rotation inside an overlap window (a manual one: validation keeps schedules apart).
+            # Creating now would make the tenant drop the *newest* secret, the one consumers moved to;
+            # revoking the oldest instead ends that window early and keeps the current secret.
+            oldest = min(live, key=lambda s: (int(s.get("createdAt") or 0), str(s.get("id"))))
+            zidentity.delete_secret(client_id, str(oldest["id"]))
         expires_at = int(time.time()) + int(props["lifetime_days"]) * SECONDS_PER_DAY
-        record = self.tenant.zidentity.create_secret(client_id, expires_at)
+        record = zidentity.create_secret(client_id, expires_at)
+        try:
+            verify_secret(
+                self.tenant,
+                client_id,
+                str(record["value"]),
+                "the new secret",
+                "it was deleted again and nothing older was revoked; the next `pulumi up` tries again",
+            )
+        except Exception:
+            # Not in state (the create fails), so it must not stay in the tenant: it would count
+            # against the two-secret cap and never be revoked.
+            zidentity.delete_secret(client_id, str(record["id"]))
+            raise
         return CreateResult(str(record["id"]), _outputs(props, record, str(record["value"])))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -132,21 +167,47 @@ class ClientSecretProvider(TenantProvider):
         outputs["value"] = rpc.wrap_rpc_secret(rpc.unwrap_rpc_secret(olds.get("value")) or "")
         return UpdateResult(outputs)
 
+    def _live(self, client_id: str) -> list[dict[str, Any]]:
+        """The client's secrets; none when the client is gone (its secrets went with it)."""
+        try:
+            return self.tenant.zidentity.list_secrets(client_id)
+        except NotFound:
+            return []
+
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.tenant.zidentity.delete_secret(str(props.get("client_id") or ""), id_)
+        client_id = str(props.get("client_id") or "")
+        if int(props.get("overlap_days") or 0) > 0 and _newer_secret_exists(self._live(client_id), id_):
+            # Replaced by a rotation: this secret is now the client's previous one, kept valid for the
+            # overlap window and revoked by its PreviousSecret resource in a later run.
+            return
+        self.tenant.zidentity.delete_secret(client_id, id_)
+
+
+def _newer_secret_exists(live: list[dict[str, Any]], id_: str) -> bool:
+    """Whether the client holds another secret at least as new as secret `id_` (which must be live)."""
+    if not live:
+        return False
+    mine = next((s for s in live if str(s.get("id")) == id_), None)
+    if mine is None:
+        return False
+    created = int(mine.get("createdAt") or 0)
+    return any(str(s.get("id")) != id_ and int(s.get("createdAt") or 0) >= created for s in live)
 
 
 class ClientSecret(Resource, module="zidentity", name="ClientSecret"):
     """A client secret (type ``pulumi-python:dynamic/zidentity:ClientSecret``).
 
-    Replaced (new secret first, old one revoked after) when ``rotation`` changes or when the live secret
-    is expired, missing or within ``renew_before_days`` of expiry. ``value`` is a Pulumi secret.
+    Replaced (new secret first, verified with a token request) when ``rotation`` changes or when the
+    live secret is expired, missing or within ``renew_before_days`` of expiry. With ``overlap_days`` >
+    0 the replaced secret stays valid as the client's previous secret (see ``PreviousSecret``).
+    ``value`` is a Pulumi secret.
     """
 
     client_id: pulumi.Output[str]
     lifetime_days: pulumi.Output[int]
     renew_before_days: pulumi.Output[int]
     rotation: pulumi.Output[str]
+    overlap_days: pulumi.Output[int]
     secret_id: pulumi.Output[str]
     value: pulumi.Output[str]
     """The plaintext secret (a Pulumi secret; the tenant shows it only once, at creation)."""
@@ -162,6 +223,7 @@ class ClientSecret(Resource, module="zidentity", name="ClientSecret"):
         lifetime_days: pulumi.Input[int] = 90,
         renew_before_days: pulumi.Input[int] = 14,
         rotation: pulumi.Input[str] = "",
+        overlap_days: pulumi.Input[int] = 0,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -169,6 +231,7 @@ class ClientSecret(Resource, module="zidentity", name="ClientSecret"):
             "lifetime_days": lifetime_days,
             "renew_before_days": renew_before_days,
             "rotation": rotation,
+            "overlap_days": overlap_days,
             "secret_id": None,
             "value": None,
             "expires_at": None,

@@ -46,6 +46,7 @@ _SECTIONS = (
     ),
     ("Group members", "member", (d.MEMBER_ADDED, d.MEMBER_REMOVED)),
     ("Settings", "setting", (d.SETTING_CHANGED,)),
+    ("Dormant clients", "client", (d.DORMANT_CLIENT,)),
 )
 _KIND_LABEL = {
     d.UNDECLARED_SCOPE: "granted by hand",
@@ -172,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.output, text)
     else:
         sys.stdout.write(text)
-    return EXIT_CHANGES if found else EXIT_OK
+    return EXIT_CHANGES if any(not item.declared for item in found) else EXIT_OK
 
 
 def _missing(what: str, problems: list[str]) -> str:

@@ -31,6 +31,7 @@ SECRET_NOT_IN_STATE = "secret_not_in_state"  # found by scopectl.state (audit --
 MEMBER_ADDED = "member_added"
 MEMBER_REMOVED = "member_removed"
 SETTING_CHANGED = "setting_changed"
+DORMANT_CLIENT = "dormant_client"
 
 KIND_ORDER = (
     UNDECLARED_CLIENT,
@@ -46,6 +47,7 @@ KIND_ORDER = (
     MEMBER_ADDED,
     MEMBER_REMOVED,
     SETTING_CHANGED,
+    DORMANT_CLIENT,
 )
 
 
@@ -62,6 +64,9 @@ class Drift:
     key: str | None = None
     item: str | None = None
     privileged: bool = False
+    # Reported, but not a reason to fail: the state the model itself declares (a client declared
+    # `enabled: false` is dormant on purpose).
+    declared: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,41 @@ def _clients(model: AccessModel, desired: DesiredState, live: LiveTenant, rules:
             found.append(scope_drift(MISSING_SCOPE, scope, "declared but not granted in the tenant"))
         found += _client_settings(key, declared, actual)
         found += _secret_health(key, declared.name, actual, rules.expiring_days, rules.now)
+    found += _dormant(desired, live, rules.now)
+    return found
+
+
+def _dormant(desired: DesiredState, live: LiveTenant, now: dt.datetime) -> list[Drift]:
+    """Clients that can obtain no token: disabled, or (where their secrets were read) without a live
+    secret. Unused credentials are attack surface: remove the client, or enable it and `pulumi up`."""
+    key_by_name = {c.name: key for key, c in desired.clients.items()}
+    disabled_on_purpose = {c.name for c in desired.clients.values() if not c.enabled}
+    found = []
+    for client in live.clients:
+        if client.id == live.admin_client_id:
+            continue
+        key = key_by_name.get(client.name)
+        if not client.enabled:
+            detail = "dormant: disabled in the tenant, so it obtains no token"
+            on_purpose = client.name in disabled_on_purpose
+            if on_purpose:
+                detail += " (declared `enabled: false`: reported, not counted as drift)"
+            found.append(
+                Drift(
+                    DORMANT_CLIENT,
+                    "client",
+                    client.name,
+                    detail,
+                    key=key,
+                    item="disabled",
+                    declared=on_purpose,
+                )
+            )
+        if client.secrets is not None and not any(
+            s.expires_at is None or s.expires_at > now for s in client.secrets
+        ):
+            detail = "dormant: no live secret (none, or all expired), so nothing can obtain a token for it"
+            found.append(Drift(DORMANT_CLIENT, "client", client.name, detail, key=key, item="no live secret"))
     return found
 
 

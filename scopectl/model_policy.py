@@ -101,6 +101,7 @@ def planned_resources(state: DesiredState, stack: str = "dev") -> list[PlannedRe
                     "lifetime_days": client.secret.lifetime_days,
                     "renew_before_days": client.secret.renew_before_days,
                     "rotation": client.secret.rotation,
+                    "overlap_days": client.secret.overlap_days,
                 },
                 ("clients", key, "secret"),
                 **link,

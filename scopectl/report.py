@@ -292,6 +292,16 @@ def _client_block(client: ClientReview) -> str:
         lines.append("- scopes change (the preview hides the values: secret or known only after apply)")
     if client.secret:
         lines.append(_secret_line(client))
+    if client.previous_secret:
+        if "will be revoked" in client.previous_secret:
+            lines.append(f"- {escape(client.previous_secret)}")
+        else:
+            lines.append(
+                f"- the previous secret stays {escape(client.previous_secret)}, then a later run revokes it"
+            )
+    if client.scope_set:
+        lines.append("- scopes the rotating client holds (re-evaluate them with the new secret):")
+        lines += [f"  - {_scope(g)}" for g in client.scope_set]
     lines += _field_lines(client.field_changes)
     return "\n".join(lines) + "\n"
 

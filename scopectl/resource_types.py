@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policies.rules import API_CLIENT, CLIENT_SECRET, SCIM_GROUP, SCIM_USER, SCOPE_ASSIGNMENT
+from policies.rules import (
+    API_CLIENT,
+    CLIENT_SECRET,
+    PREVIOUS_SECRET,
+    SCIM_GROUP,
+    SCIM_USER,
+    SCOPE_ASSIGNMENT,
+)
 
 # What the engine puts in place of values it will only know after `pulumi up` (preview only).
 from policies.rules import UNKNOWN_SENTINEL as UNKNOWN_SENTINEL
 
-MANAGED_TYPES = frozenset({API_CLIENT, SCOPE_ASSIGNMENT, CLIENT_SECRET, SCIM_GROUP, SCIM_USER})
+MANAGED_TYPES = frozenset(
+    {API_CLIENT, SCOPE_ASSIGNMENT, CLIENT_SECRET, PREVIOUS_SECRET, SCIM_GROUP, SCIM_USER}
+)
 
 # What `pulumi preview --json` prints in place of every secret value.
 SECRET_PLACEHOLDER = "[secret]"

@@ -66,6 +66,13 @@ class ClientReview:
     scopes_opaque: bool = False  # the scope set is secret or unknown in this preview
     scopes_created: bool = field(default=False, repr=False)  # the scope assignment step is a create
     secret: SecretChange | None = None
+    # What happens to the previous secret (the PreviousSecret's `previous` input, when it changes):
+    # "valid until 2027-01-13 (overlap of 7 days)" on a rotation, "previous secret of `reporting` will
+    # be revoked: overlap ended on 2027-01-13" on the run that ends the window.
+    previous_secret: str | None = None
+    # On a rotation, the client's whole scope set with each justification: each rotation is a chance
+    # to re-evaluate what the client holds.
+    scope_set: list[ScopeGrant] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -78,6 +85,7 @@ class ClientReview:
             or self.scopes_adopted
             or self.scopes_opaque
             or self.secret
+            or self.previous_secret
         )
 
 
@@ -133,7 +141,13 @@ def build_review(document: PreviewDocument, is_privileged: Callable[[str], bool]
     users: list[UserReview] = []
     other: list[OtherChange] = []
 
+    scope_sets: dict[str, list[ScopeGrant]] = {}
     for change in document.changes:
+        if change.type == rt.SCOPE_ASSIGNMENT:
+            held = _scope_map(change.new_inputs if change.new_inputs is not None else change.old_inputs)
+            if held is not None:
+                key = _owning_client(change, client_key_by_urn, client_key_by_id)
+                scope_sets[key] = [_grant(name, held[name], is_privileged) for name in sorted(held)]
         if not change.changed:
             continue
         if change.type == rt.API_CLIENT:
@@ -145,6 +159,11 @@ def build_review(document: PreviewDocument, is_privileged: Callable[[str], bool]
                 _apply_scopes(review, change, is_privileged)
             else:
                 review.secret = _secret_change(change)
+        elif change.type == rt.PREVIOUS_SECRET:
+            note = _previous_note(change)
+            if note:
+                key = _owning_client(change, client_key_by_urn, client_key_by_id)
+                clients.setdefault(key, ClientReview(key)).previous_secret = note
         elif change.type == rt.SCIM_GROUP:
             groups.append(_group_review(change))
         elif change.type == rt.SCIM_USER:
@@ -153,6 +172,8 @@ def build_review(document: PreviewDocument, is_privileged: Callable[[str], bool]
             other.append(OtherChange(change.name, change.type, change.kind))
 
     for review in clients.values():
+        if review.secret and review.secret.action == "rotate":
+            review.scope_set = scope_sets.get(review.key, [])
         if review.lifecycle == "adopted" and review.scopes_created:
             # Taking over an existing client: its declared scopes are adopted, not granted.
             review.scopes_adopted, review.scopes_granted = review.scopes_granted, []
@@ -216,7 +237,7 @@ def _owning_client(
         client_id = (inputs or {}).get("client_id")
         if isinstance(client_id, str) and client_id in key_by_id:
             return key_by_id[client_id]
-    for suffix in ("-scopes", "-scope-assignment", "-secret", "-client-secret"):
+    for suffix in ("-scopes", "-scope-assignment", "-previous-secret", "-secret", "-client-secret"):
         if change.name.endswith(suffix):
             return change.name.removesuffix(suffix)
     return change.name
@@ -315,6 +336,17 @@ def _secret_change(change: ResourceChange) -> SecretChange:
         details=tuple(details),
         field_changes=tuple(_field_changes(change, _SECRET_FIELDS)),
     )
+
+
+def _previous_note(change: ResourceChange) -> str | None:
+    """The PreviousSecret's `previous` input when the step changes it (dates and a client key only)."""
+    if change.kind not in ("update", "create"):
+        return None
+    new = _plain_or_none((change.new_inputs or {}).get("previous"))
+    old = _plain_or_none((change.old_inputs or {}).get("previous"))
+    if not new or new in (old, UNKNOWN_SENTINEL):
+        return None
+    return _text(new)
 
 
 def _rotation_tokens(inputs: Mapping[str, Any] | None) -> dict[str, str]:

@@ -21,6 +21,9 @@ from scopectl.errors import ScopectlError
 from scopectl.live import LiveTenant
 
 CLIENT_SECRET_TYPE = "pulumi-python:dynamic/zidentity:ClientSecret"
+# Holds the previous secret through a rotation's overlap window (`previous_secret_id`).
+PREVIOUS_SECRET_TYPE = "pulumi-python:dynamic/zidentity:PreviousSecret"
+SECRET_HOLDER_TYPES = frozenset({CLIENT_SECRET_TYPE, PREVIOUS_SECRET_TYPE})
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def read_state(path: Path, stack: str | None) -> StackState:
         raise ScopectlError(f"{where}: this is the state of stack {state_stack!r}, not of {_short(stack)!r}")
     held = set()
     for resource in resources:
-        if not isinstance(resource, dict) or resource.get("type") != CLIENT_SECRET_TYPE:
+        if not isinstance(resource, dict) or resource.get("type") not in SECRET_HOLDER_TYPES:
             continue
         outputs = resource.get("outputs")
         client_id = outputs.get("client_id") if isinstance(outputs, dict) else None

@@ -400,7 +400,7 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:
         first = _run_demo(env, cwd=project, script=project / "scripts" / "demo")
         assert first.returncode == 0, first.stdout + first.stderr
         assert "Policies:" in first.stdout and "scope-guardrails" in first.stdout
-        assert "+ 11 created" in first.stdout
+        assert "+ 13 created" in first.stdout  # 12 resources (a PreviousSecret per client) and the stack
         assert "client_ids" in first.stdout and "[secret]" in first.stdout
         credentials = json.loads((tenant / "credentials.json").read_text())
         for key in ("client_secret", "scim_token", "control_token"):
@@ -408,7 +408,7 @@ def test_demo_end_to_end_twice(tmp_path: Path) -> None:
         second = _run_demo(env, cwd=project, script=project / "scripts" / "demo")
         assert second.returncode == 0, second.stdout + second.stderr
         assert "reusing the emulator" in second.stderr
-        assert "11 unchanged" in second.stdout
+        assert "13 unchanged" in second.stdout
         assert "created" not in second.stdout.split("Resources:")[-1]
         preview = subprocess.run(
             [
@@ -505,7 +505,7 @@ def test_dev_model_deploys_to_the_emulator_through_the_real_plugin_and_passes_th
         pack.configure()
         try:
             first = engine.run(program)
-            assert sorted(step.op for step in first) == ["create"] * 10
+            assert sorted(step.op for step in first) == ["create"] * 12
 
             for state in engine.state.values():
                 assert pack.analyze(state.urn, state.type, state.inputs) == [], state.urn

@@ -27,9 +27,13 @@ def test_dev_model_declares_one_client_scope_set_and_secret_per_client_then_user
     assert set(dev.by_type("zidentity:ApiClient")) == {"directory-sync", "reporting"}
     assert set(dev.by_type("zidentity:ScopeAssignment")) == {"directory-sync-scopes", "reporting-scopes"}
     assert set(dev.by_type("zidentity:ClientSecret")) == {"directory-sync-secret", "reporting-secret"}
+    assert set(dev.by_type("zidentity:PreviousSecret")) == {
+        "directory-sync-previous-secret",
+        "reporting-previous-secret",
+    }
     assert set(dev.by_type("scim:User")) == {"contractor-ann", "contractor-raj"}
     assert set(dev.by_type("scim:Group")) == {"quarantine", "contractors"}
-    assert len(dev.registrations) == 10
+    assert len(dev.registrations) == 12
 
 
 def test_api_client_inputs(dev: ProgramRun) -> None:
@@ -133,7 +137,37 @@ def test_exports_ids_and_the_secrets_as_a_pulumi_secret(dev: ProgramRun) -> None
         "directory-sync": "plaintext-of-directory-sync-secret",
         "reporting": "plaintext-of-reporting-secret",
     }
-    assert dev.secret_outputs == {"client_secrets"}
+    assert dev.secret_outputs == {"client_secrets", "client_credentials"}
+
+
+def test_client_credentials_give_each_client_its_current_secret_with_expiry_and_revoke_date(
+    dev: ProgramRun,
+) -> None:
+    """The consumer's output: the current secret (from the PreviousSecret, which takes it over from the
+    ClientSecret), its expiry, the next scheduled rotation and the day it would be revoked after it."""
+    reporting = dev.outputs["client_credentials"]["reporting"]
+    # 76-day periods: the one holding 2026-11-22 began 2026-10-22, so the next starts 2027-01-06; with
+    # the default overlap of 7 days the current secret is revoked on 2027-01-13 at the earliest.
+    assert reporting == {
+        "client_id": "cli-reporting",
+        "current": {
+            "secret_id": "sec-reporting-secret",
+            "value": "plaintext-of-reporting-secret",
+            "expires_at": "2027-02-20T00:00:00Z",
+            "rotates_on": "2027-01-06",
+            "revoke_on": "2027-01-13",
+        },
+        "previous": None,
+    }
+
+
+def test_the_previous_secret_takes_the_current_one_from_the_client_secret(dev: ProgramRun) -> None:
+    previous = dev.by_type("zidentity:PreviousSecret")["reporting-previous-secret"]
+    assert previous.plain_inputs["client_key"] == "reporting"
+    assert previous.plain_inputs["overlap_days"] == 7
+    assert previous.plain_inputs["current_secret_id"] == "sec-reporting-secret"
+    assert {"current_value", "previous_value"} <= set(previous.additional_secret_outputs)
+    assert dev.by_type("zidentity:ClientSecret")["reporting-secret"].plain_inputs["overlap_days"] == 7
 
 
 def test_secret_value_output_is_declared_secret(dev: ProgramRun) -> None:

@@ -304,6 +304,45 @@ CASES = [
         "must be at most lifetime_days - renew_before_days (90 - 14 = 76)",
     ),
     Case(
+        "overlap-negative",
+        "clients: {reporting: {owner: a@b.c, secret: {overlap_days: -1}}}",
+        "clients.reporting.secret.overlap_days",
+        "must be at least 0 (got -1)",
+    ),
+    Case(
+        "overlap-above-bound",
+        "clients: {reporting: {owner: a@b.c, secret: {overlap_days: 61}}}",
+        "clients.reporting.secret.overlap_days",
+        "must be at most 60 (got 61)",
+    ),
+    Case(
+        "overlap-not-a-number",
+        "clients: {reporting: {owner: a@b.c, secret: {overlap_days: a week}}}",
+        "clients.reporting.secret.overlap_days",
+        "must be a whole number, got 'a week'",
+    ),
+    Case(
+        "overlap-outlives-renewal-window",
+        "clients: {reporting: {owner: a@b.c, secret: {renew_before_days: 14, overlap_days: 15}}}",
+        "clients.reporting.secret.overlap_days",
+        "must be at most renew_before_days (14): a secret renewed when its renewal window opens expires"
+        " 14 days later, before an overlap of 15 days would end",
+    ),
+    Case(
+        "overlap-outlives-lifetime",
+        "clients: {reporting: {owner: a@b.c, secret: {lifetime_days: 30, renew_before_days: 29,"
+        " overlap_days: 30}}}",
+        "clients.reporting.secret.overlap_days",
+        "must be less than lifetime_days (30): the previous secret would expire first",
+    ),
+    Case(
+        "overlap-reaches-next-rotation",
+        "clients: {reporting: {owner: a@b.c, secret: {rotate_every_days: 10, overlap_days: 10}}}",
+        "clients.reporting.secret.overlap_days",
+        "must be less than rotate_every_days (10): the next scheduled rotation would come while the"
+        " previous secret is still kept",
+    ),
+    Case(
         "member-is-logical-user-key",
         "users: {contractor-ann: {user_name: ann@contractor.example}}\n"
         "groups: {contractors: {display_name: Contractors, members: [contractor-ann]}}",

@@ -1,8 +1,11 @@
 """Secret rotation through the real engine: by hand, by schedule and by expiry.
 
-Each is a replacement of the secret alone in a plain `pulumi preview`; `up` creates the new secret
-before it revokes the old one (the emulator's request log holds the order); the new value is shown only
-by `pulumi stack output --show-secrets` and is never in plaintext in `pulumi stack export`.
+Each is a replacement of the secret in a plain `pulumi preview`, plus the update of the client's
+PreviousSecret that takes the old secret over for the overlap window; `up` creates the new secret and
+obtains a token with it (the emulator's request log holds the order) and revokes nothing: the old secret
+stays valid next to the new one until the window ends (tests/e2e/test_rotation_consumer.py follows it to
+its revocation). The new value is shown only by `pulumi stack output --show-secrets` and is never in
+plaintext in `pulumi stack export`.
 """
 
 from __future__ import annotations
@@ -43,18 +46,24 @@ def assert_secret_alone_is_replaced(
         plain.stdout
     )
     assert re.search(r"^\s*\+-1 to replace$", plain.stdout, re.M), plain.stdout
-    assert not re.search(r"to (create|update|delete)$", plain.stdout, re.M), plain.stdout
+    assert re.search(
+        r"^\s*~ .*zidentity:PreviousSecret\s+reporting-previous-secret\s+update", plain.stdout, re.M
+    )
+    assert re.search(r"^\s*~ 1 to update$", plain.stdout, re.M), plain.stdout
+    assert not re.search(r"to (create|delete)$", plain.stdout, re.M), plain.stdout
     steps = changed_steps(stack.preview_json(env=env))
-    assert list(steps) == ["reporting-secret"]
+    assert sorted(steps) == ["reporting-previous-secret", "reporting-secret"]
     assert steps["reporting-secret"]["op"] == "replace"
     assert reason in steps["reporting-secret"]["replaceReasons"]
+    assert steps["reporting-previous-secret"]["op"] == "update"
 
 
 def apply_and_check_order(
     stack: ProjectStack, emulator: RunningEmulator, admin: httpx.Client, env: dict[str, str] | None = None
 ) -> None:
-    """`up`: the new secret is created before the old one is revoked; one secret remains; its value
-    appears only with --show-secrets and is encrypted in the exported state."""
+    """`up`: the new secret is created and obtains a token, and nothing is revoked: the old secret stays
+    valid as the previous one (both remain); the new value appears only with --show-secrets and is
+    encrypted in the exported state."""
     before = stack.resources()
     client_id = before["reporting"]["id"]
     old_secret = before["reporting-secret"]["id"]
@@ -62,18 +71,27 @@ def apply_and_check_order(
 
     applied = stack.up(env=env)
 
-    log = [(r["method"], r["path"]) for r in emulator.requests()]
+    log = [(r["method"], r["path"], r.get("secret_id")) for r in emulator.requests()]
     secrets_path = f"{ADMIN}/api-clients/{client_id}/secrets"
-    created_at = log.index(("POST", secrets_path))
-    revoked_at = log.index(("DELETE", f"{secrets_path}/{old_secret}"))
-    assert created_at < revoked_at, log
     new_secret = stack.resources()["reporting-secret"]["id"]
-    assert [s["id"] for s in admin.get(f"/api-clients/{client_id}/secrets").json()] == [new_secret]
+    created_at = log.index(("POST", secrets_path, None))
+    verified_at = log.index(("POST", "/oauth2/v1/token", new_secret))
+    assert created_at < verified_at, log
+    assert ("DELETE", f"{secrets_path}/{old_secret}", None) not in log, "revoked inside the overlap window"
+    assert sorted(s["id"] for s in admin.get(f"/api-clients/{client_id}/secrets").json()) == sorted(
+        [old_secret, new_secret]
+    )
 
     revealed = stack.run("stack", "output", "client_secrets", "--show-secrets", "--json", check=True).json()
     value = revealed["reporting"]
     assert value and isinstance(value, str)
     emulator.access_token(client_id, value)  # the published value is the live secret
+    credentials = stack.run(
+        "stack", "output", "client_credentials", "--show-secrets", "--json", check=True
+    ).json()["reporting"]
+    assert credentials["current"]["value"] == value
+    assert credentials["previous"]["secret_id"] == old_secret
+    emulator.access_token(client_id, credentials["previous"]["value"])  # and the previous one still works
     hidden = stack.run("stack", "output", check=True)
     exported = stack.run("stack", "export", check=True)
     for output in (applied.output, hidden.output, exported.output):

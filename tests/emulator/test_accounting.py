@@ -87,3 +87,25 @@ def test_the_request_log_keeps_arrival_order_status_and_no_query_or_credentials(
     assert tenant.credentials["client_secret"] not in str(entries)
     _reset(tenant)
     assert tenant.http.get("/_emulator/requests", headers=control).json()["requests"] == []
+
+
+def test_token_requests_in_the_log_name_the_client_and_the_secret_that_matched(tenant):
+    client = tenant.create_client("two-secrets")
+    first = tenant.add_secret(client["id"])
+    second = tenant.add_secret(client["id"])
+    _reset(tenant)
+    tenant.token(client["id"], second["value"])
+    tenant.token(client["id"], first["value"])
+    rejected = tenant.token_response(client["id"], "not-the-secret")
+    assert rejected.status_code == 400
+    control = {"Authorization": f"Bearer {tenant.credentials['control_token']}"}
+
+    entries = tenant.http.get("/_emulator/requests", headers=control).json()["requests"]
+
+    assert [(e["status"], e.get("client_id"), e.get("secret_id")) for e in entries] == [
+        (200, client["id"], second["id"]),
+        (200, client["id"], first["id"]),
+        (400, client["id"], None),
+    ]
+    for value in (first["value"], second["value"], "not-the-secret"):
+        assert value not in str(entries)

@@ -104,6 +104,7 @@ def secret(owner: Res | None, name: str | None = None, client_id: Any = UNKNOWN,
         "lifetime_days": 90,
         "renew_before_days": 14,
         "rotation": "schedule:2026-10-22",
+        "overlap_days": 7,
         "value": "s3cr3t-plaintext-value",
     }
     return Res(

@@ -50,7 +50,7 @@ def _stack(run: ProgramRun) -> list[StackResource]:
 def test_pack_identifies_itself_with_every_policy(pack: PolicyPackHost) -> None:
     info = pack.info()
     assert info.name == "scope-guardrails" and info.supportsConfig
-    assert len(info.policies) == 11
+    assert len(info.policies) == 13
 
 
 def test_dev_model_passes_every_policy(pack: PolicyPackHost) -> None:
@@ -163,5 +163,9 @@ def test_unknown_resource_input_in_preview_gives_the_engine_advisory(preview_pac
         secret_type,
         {"client_id": UNKNOWN, "lifetime_days": UNKNOWN, "rotation": ""},
     )
-    assert [(d.policy, d.level) for d in diagnostics] == [("secret-max-lifetime", "advisory")]
-    assert "during preview" in diagnostics[0].message and ".lifetime_days" in diagnostics[0].message
+    assert [(d.policy, d.level) for d in diagnostics] == [
+        ("secret-max-lifetime", "advisory"),
+        ("secret-overlap-within-lifetime", "advisory"),
+    ]
+    for diagnostic in diagnostics:
+        assert "during preview" in diagnostic.message and ".lifetime_days" in diagnostic.message

@@ -27,6 +27,8 @@ EXPECTED_LEVELS = {
     "write-scopes-justified": EnforcementLevel.MANDATORY,
     "read-only-purposes": EnforcementLevel.MANDATORY,
     "secret-max-lifetime": EnforcementLevel.MANDATORY,
+    "secret-overlap-minimum": EnforcementLevel.MANDATORY,
+    "secret-overlap-within-lifetime": EnforcementLevel.MANDATORY,
     "client-has-rotating-secret": EnforcementLevel.MANDATORY,
     "client-has-owner": EnforcementLevel.MANDATORY,
     "max-scopes-per-client": EnforcementLevel.ADVISORY,
@@ -52,6 +54,8 @@ def test_config_schemas_carry_defaults() -> None:
     assert defaults["privileged-groups-exclusive"] == {"privilegedGroups": ["*quarantine*", "*admin*"]}
     assert defaults["scopes-in-catalog"]["catalog"] == rules.DEFAULT_CATALOG
     assert defaults["client-has-rotating-secret"] == {"requireSchedule": True}
+    assert defaults["secret-overlap-minimum"] == {"minimumDays": 1}
+    assert defaults["secret-overlap-within-lifetime"] == {"marginDays": 0}
 
 
 # --- no-wildcard-scopes ----------------------------------------------------------------------------
@@ -170,6 +174,46 @@ def test_unknown_lifetime_is_reported_as_unknown_not_passed() -> None:
     with pytest.raises(UnknownValueError) as raised:
         validate_resource("secret-max-lifetime", CLIENT_SECRET, {"lifetime_days": UNKNOWN_NUMBER})
     assert raised.value.message == "number value at .lifetime_days can't be known during preview"
+
+
+# --- secret-overlap-minimum / secret-overlap-within-lifetime -------------------------------------
+
+
+def test_an_overlap_shorter_than_the_minimum_fails() -> None:
+    assert validate_resource("secret-overlap-minimum", CLIENT_SECRET, {"overlap_days": 1}) == []
+    assert validate_resource("secret-overlap-minimum", CLIENT_SECRET, {"overlap_days": 0}) == [
+        "overlap_days is 0, shorter than the required 1: a rotation would revoke the secret consumers "
+        "hold before they can read the new one"
+    ]
+    # A secret that declares no overlap_days (not this program's) is not judged.
+    assert validate_resource("secret-overlap-minimum", CLIENT_SECRET, {}) == []
+    config = {"minimumDays": 3}
+    assert validate_resource("secret-overlap-minimum", CLIENT_SECRET, {"overlap_days": 2}, config) != []
+    assert validate_resource("secret-overlap-minimum", CLIENT_SECRET, {"overlap_days": 3}, config) == []
+
+
+def test_an_overlap_that_would_outlive_the_secret_fails() -> None:
+    ok = {"lifetime_days": 90, "renew_before_days": 14, "overlap_days": 14}
+    assert validate_resource("secret-overlap-within-lifetime", CLIENT_SECRET, ok) == []
+    assert validate_resource("secret-overlap-within-lifetime", CLIENT_SECRET, {**ok, "overlap_days": 15}) == [
+        "overlap_days 15 exceeds renew_before_days 14: a secret renewed when its renewal window opens "
+        "would expire before its overlap window ends"
+    ]
+    short_lived = {"lifetime_days": 30, "renew_before_days": 40, "overlap_days": 30}
+    assert validate_resource("secret-overlap-within-lifetime", CLIENT_SECRET, short_lived) == [
+        "overlap_days 30 is not below lifetime_days 30: the previous secret would expire before its "
+        "overlap window ends"
+    ]
+    margin = {"marginDays": 3}
+    assert validate_resource("secret-overlap-within-lifetime", CLIENT_SECRET, ok, margin) == [
+        "overlap_days 14 + marginDays 3 exceeds renew_before_days 14: a secret renewed when its renewal "
+        "window opens would expire before its overlap window ends"
+    ]
+
+
+def test_an_unknown_overlap_is_reported_as_unknown_not_passed() -> None:
+    with pytest.raises(UnknownValueError):
+        validate_resource("secret-overlap-minimum", CLIENT_SECRET, {"overlap_days": UNKNOWN_NUMBER})
 
 
 # --- client-has-owner ------------------------------------------------------------------------------

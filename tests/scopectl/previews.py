@@ -20,6 +20,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 API_CLIENT = "pulumi-python:dynamic/zidentity:ApiClient"
 SCOPE_ASSIGNMENT = "pulumi-python:dynamic/zidentity:ScopeAssignment"
 CLIENT_SECRET = "pulumi-python:dynamic/zidentity:ClientSecret"
+PREVIOUS_SECRET = "pulumi-python:dynamic/zidentity:PreviousSecret"
 SCIM_GROUP = "pulumi-python:dynamic/scim:Group"
 SCIM_USER = "pulumi-python:dynamic/scim:User"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -153,6 +154,29 @@ def secret_state(key: str, *, rotation: str = "", expires_at: str = "2027-01-01T
         outputs,
         id_=f"sec-{key}",
         dependencies=(urn(API_CLIENT, key),),
+    )
+
+
+def previous_secret_state(key: str, *, previous: str = "", revoke_on: str = "") -> dict[str, Any]:
+    """A PreviousSecret as the program declares it; `previous` is the note check derives."""
+    inputs = {
+        "client_id": f"cid-{key}",
+        "client_key": key,
+        "overlap_days": 7,
+        "current_secret_id": f"sec-{key}",
+        "current_value": SECRET,
+        "current_expires_at": "2027-01-01T00:00:00Z",
+        "previous_secret_id": "sec-old" if previous else "",
+        "previous_revoke_on": revoke_on,
+        "previous": previous,
+    }
+    return state(
+        PREVIOUS_SECRET,
+        f"{key}-previous-secret",
+        inputs,
+        {**inputs, "previous_value": SECRET, "previous_live": bool(previous)},
+        id_=f"cid-{key}-previous",
+        dependencies=(urn(API_CLIENT, key), urn(CLIENT_SECRET, f"{key}-secret")),
     )
 
 

@@ -202,7 +202,10 @@ def test_secret_deleted_out_of_band(stack, capsys):
     code, payload, _, _ = audit(stack, capsys=capsys)
 
     assert code == 2
-    assert kinds(payload) == [("secret_missing", "reporting", None)]
+    assert kinds(payload) == [
+        ("secret_missing", "reporting", None),
+        ("dormant_client", "reporting", "no live secret"),  # nothing can get a token for it now
+    ]
 
 
 def test_secrets_expiring_within_the_window_and_expired(stack, capsys):
@@ -216,7 +219,11 @@ def test_secrets_expiring_within_the_window_and_expired(stack, capsys):
     later = TODAY + dt.timedelta(days=91)
     code, payload, _, _ = audit(stack, "--as-of", later.isoformat(), capsys=capsys)
     assert code == 2
-    assert {k for k, _, _ in kinds(payload)} == {"secret_expired", "expired_grant"}
+    assert {k for k, _, _ in kinds(payload)} == {"secret_expired", "expired_grant", "dormant_client"}
+    assert sorted((name, item) for kind, name, item in kinds(payload) if kind == "dormant_client") == [
+        ("directory-sync", "no live secret"),
+        ("reporting", "no live secret"),
+    ]
 
 
 def test_a_new_secret_ends_the_expiry_warning(stack, capsys):
@@ -275,6 +282,7 @@ def test_user_deactivated_and_client_disabled_by_hand(stack, capsys):
     assert kinds(payload) == [
         ("setting_changed", "reporting", "enabled"),
         ("setting_changed", "ann@contractor.example", "active"),
+        ("dormant_client", "reporting", "disabled"),
     ]
 
 

@@ -95,6 +95,32 @@ def test_a_secret_left_out_of_state_is_an_orphan_and_without_state_nothing_is_cl
     assert "Secrets were not compared with the stack's state (no `--state`)" in out
 
 
+def test_a_previous_secret_kept_through_an_overlap_window_is_the_stacks(stack, capsys) -> None:  # noqa: F811
+    """After a rotation the replaced secret is held by the client's PreviousSecret, not its ClientSecret."""
+    state = export(stack, leave_out="reporting")
+    document = json.loads(state.read_text())
+    previous = stack["applied"].secret_ids["reporting"]
+    previous_type = "pulumi-python:dynamic/zidentity:PreviousSecret"
+    document["deployment"]["resources"].append(
+        {
+            "urn": f"urn:pulumi:dev::scope-manager::{previous_type}::reporting-previous-secret",
+            "type": previous_type,
+            "id": "reporting-previous",
+            "outputs": {
+                "client_id": stack["applied"].client_ids["reporting"],
+                "previous_secret_id": previous,
+                "previous_value": CIPHERTEXT,
+                "previous_live": True,
+            },
+        }
+    )
+    state.write_text(json.dumps(document))
+
+    code, payload, _, _ = audit(stack, capsys, "--state", str(state))
+
+    assert (code, payload["drift"]) == (0, [])
+
+
 def test_another_stacks_state_or_a_file_that_is_no_export_is_an_error(stack, capsys, tmp_path) -> None:  # noqa: F811
     code, _, out, err = audit(stack, capsys, "--state", str(export(stack, stack_name="prod")))
     assert (code, out) == (1, "")

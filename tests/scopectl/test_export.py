@@ -193,7 +193,12 @@ def test_audit_of_the_export_finds_no_drift(handmade, tmp_path, capsys):
         ]
     )
 
-    assert code == 0, json.loads(report.read_text())["drift"]
+    found = json.loads(report.read_text())["drift"]
+    assert code == 0, found
+    # The exported model declares the disabled client disabled: reported as dormant, not as drift.
+    assert [(f["kind"], f["name"], f["item"], f["declared"]) for f in found] == [
+        ("dormant_client", "old reporting", "disabled", True)
+    ]
 
 
 def test_clashing_names_get_distinct_valid_keys(handmade, tmp_path, capsys):

@@ -164,6 +164,68 @@ def test_rotation_due_by_expiry_names_the_expiry_date(tmp_path, capsys):
     assert "- secret **rotates** (expiry): the current secret expires 2026-11-30T00:00:00Z" in out
 
 
+def test_rotation_shows_when_the_previous_secret_is_revoked_and_the_whole_scope_set(tmp_path, capsys):
+    """Each rotation is a chance to re-evaluate scopes: the report lists every scope the rotating
+    client holds (unchanged ones too, from their `same` step) with its justification."""
+    old = pv.secret_state("sync", rotation="schedule:2026-07-03")
+    new = pv.secret_state("sync", rotation="schedule:2026-10-01")
+    held = {"scim:read": {"justification": "reads the delta"}, "scim:write": JUSTIFIED_WRITE}
+    scopes = pv.scopes_state("sync", held)
+    document = pv.digest(
+        [
+            pv.step("same", pv.SCOPE_ASSIGNMENT, "sync-scopes", old=scopes, new=scopes),
+            *pv.replacement(pv.CLIENT_SECRET, "sync-secret", old, new, ["rotation"]),
+            pv.step(
+                "update",
+                pv.PREVIOUS_SECRET,
+                "sync-previous-secret",
+                old=pv.previous_secret_state("sync"),
+                new=pv.previous_secret_state(
+                    "sync", previous="valid until 2026-10-08 (overlap of 7 days)", revoke_on="2026-10-08"
+                ),
+            ),
+        ]
+    )
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+    _, report = report_json(tmp_path, document, capsys)
+
+    assert code == 2
+    assert "- secret **rotates** (schedule)" in out
+    assert (
+        "- the previous secret stays valid until 2026-10-08 (overlap of 7 days), then a later run revokes it"
+        in out
+    )
+    assert "- scopes the rotating client holds (re-evaluate them with the new secret):" in out
+    assert "  - `scim:read` — justification: reads the delta" in out
+    assert "  - **`scim:write`** ⚠️ write/admin — justification: creates and updates users (CHG-1234)" in out
+    (client,) = report["clients"]
+    assert [g["scope"] for g in client["scope_set"]] == ["scim:read", "scim:write"]
+    assert client["previous_secret"] == "valid until 2026-10-08 (overlap of 7 days)"
+    assert report["summary"]["secrets_rotating"] == 1
+
+
+def test_the_run_that_ends_an_overlap_window_shows_the_revocation(tmp_path, capsys):
+    revoke = "previous secret of `sync` will be revoked: overlap ended on 2026-10-08"
+    document = pv.digest(
+        [
+            pv.step(
+                "update",
+                pv.PREVIOUS_SECRET,
+                "sync-previous-secret",
+                old=pv.previous_secret_state("sync", previous="valid until 2026-10-08 (overlap of 7 days)"),
+                new=pv.previous_secret_state("sync", previous=revoke, revoke_on="2026-10-08"),
+            )
+        ]
+    )
+
+    code, out, _ = run_report(tmp_path, document, capsys=capsys)
+
+    assert code == 2
+    assert "**`sync`**" in out
+    assert "- previous secret of `sync` will be revoked: overlap ended on 2026-10-08" in out.replace("\\", "")
+
+
 def test_deleted_client_revokes_its_scopes_and_secret(tmp_path, capsys):
     document = pv.digest(
         [

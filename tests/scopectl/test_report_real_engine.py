@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,12 @@ def test_a_manual_rotation_is_the_only_change(capsys: pytest.CaptureFixture[str]
     assert code == 2
     assert "1 secret rotating" in markdown
     assert "secret **rotates** (manual): manual rotation: incident-42" in markdown
+    # The PreviousSecret's update says until when the old secret stays valid, and the unchanged scope
+    # set (a `same` step) is listed in full for re-evaluation.
+    assert re.search(
+        r"- the previous secret stays valid until \d{4}-\d\d-\d\d \(overlap of 7 days\)", markdown
+    )
+    assert "  - **`connector:write`** ⚠️ write/admin — justification: e2e needs connector:write" in markdown
     assert "granted" not in markdown.split("#### Clients", 1)[1]
 
 

@@ -98,6 +98,12 @@ def fake_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
             expires_at="2027-02-20T00:00:00Z",
             created_at="2026-11-22T00:00:00Z",
         )
+    elif short == "zidentity:PreviousSecret":
+        # A first deployment: no rotation yet, so no previous secret.
+        outputs.update(
+            previous_secret_id="", previous_revoke_on="", previous="", previous_value="",
+            previous_expires_at="", previous_live=False,
+        )  # fmt: skip
     elif short == "scim:Group":
         outputs.update(group_id=f"grp-{name}", member_ids=[])
     elif short == "scim:User":

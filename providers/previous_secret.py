@@ -1,0 +1,225 @@
+"""``zidentity:PreviousSecret``: the overlap window of one client's rotations, and its revocation.
+
+A rotation replaces the client's ``ClientSecret`` (a planned ``replace``); this resource takes the
+current secret from that resource's outputs and, when the id it receives changes, keeps the secret it
+held before as the client's *previous* secret: still valid, published with its revoke date, until
+``overlap_days`` after the rotation day. The first run on or after that day revokes it, after the current
+secret has obtained an access token (verify before revoke). Why a second resource and not a second
+secret inside ``ClientSecret``: a replacement's ``create`` sees only the new inputs, never the old
+outputs, so the previous *value* can only survive in a resource that is updated, not replaced
+(docs/providers.md, "Rotation with an overlap").
+
+Inputs the program sets: ``client_id``, ``client_key`` (the model's name, for messages),
+``overlap_days``, and the current secret's ``current_secret_id``, ``current_value`` (secret) and
+``current_expires_at``. ``check`` derives three more from the stored inputs and the day
+(``providers.clock``), so a preview shows them as changes of this resource:
+
+- ``previous_secret_id``: the secret that was current before the last rotation ("" before any);
+- ``previous_revoke_on``: ``YYYY-MM-DD``, the rotation day plus ``overlap_days``;
+- ``previous``: what happens to it, in words: ``valid until 2027-03-08 (overlap of 7 days)`` or
+  ``previous secret of `reporting` will be revoked: overlap ended on 2027-03-08``.
+
+Outputs add ``previous_value`` (secret), ``previous_expires_at`` and ``previous_live`` (false once
+revoked). Never more than two secrets: the previous one and the current one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.runtime import rpc
+
+from providers._base import TenantProvider, without_provider_key
+from providers._check import Inputs, is_unknown
+from providers._verify import evaluation_date, verify_secret
+from providers.tenant.errors import NotFound
+
+MAX_OVERLAP_DAYS = 60
+PROGRAM_KEYS = (
+    "client_id",
+    "client_key",
+    "overlap_days",
+    "current_secret_id",
+    "current_value",
+    "current_expires_at",
+)
+DERIVED_KEYS = ("previous_secret_id", "previous_revoke_on", "previous")
+COMPARED_KEYS = ("client_id", "client_key", "overlap_days", "current_secret_id", *DERIVED_KEYS)
+
+
+def revoke_on(rotated_on: dt.date, overlap_days: int) -> dt.date:
+    """The day the previous secret is revoked: `overlap_days` calendar days after the rotation day
+    (the same day for 0). Calendar arithmetic, so month ends and 29 February need no special case."""
+    return rotated_on + dt.timedelta(days=overlap_days)
+
+
+def overlap_ended(revoke_day: str, today: dt.date) -> bool:
+    """Whether the window that ends on `revoke_day` (YYYY-MM-DD) is over on `today` (inclusive)."""
+    return bool(revoke_day) and dt.date.fromisoformat(revoke_day) <= today
+
+
+def previous_note(client_key: str, revoke_day: str, overlap_days: int, today: dt.date) -> str:
+    """The `previous` input: what happens to the previous secret, as a preview shows it."""
+    if overlap_ended(revoke_day, today):
+        return f"previous secret of `{client_key}` will be revoked: overlap ended on {revoke_day}"
+    return f"valid until {revoke_day} (overlap of {overlap_days} days)"
+
+
+def derive_previous(olds: Mapping[str, Any], news: Mapping[str, Any], today: dt.date) -> dict[str, str]:
+    """`previous_secret_id`, `previous_revoke_on` and `previous` for new inputs `news`, given the stored
+    inputs `olds`: a current secret id that changed (or is unknown in a preview of a rotation) makes the
+    old current secret the previous one, with a window starting `today`."""
+    old_current = str(olds.get("current_secret_id") or "")
+    new_current = news.get("current_secret_id")
+    previous_id = str(olds.get("previous_secret_id") or "")
+    revoke_day = str(olds.get("previous_revoke_on") or "")
+    overlap = news.get("overlap_days")
+    overlap = int(overlap) if isinstance(overlap, int) and not isinstance(overlap, bool) else 0
+    if old_current and (is_unknown(new_current) or str(new_current or "") != old_current):
+        previous_id, revoke_day = old_current, revoke_on(today, overlap).isoformat()
+    if not previous_id:
+        return {"previous_secret_id": "", "previous_revoke_on": "", "previous": ""}
+    key = news.get("client_key")
+    label = key if isinstance(key, str) and not is_unknown(key) else "client"
+    return {
+        "previous_secret_id": previous_id,
+        "previous_revoke_on": revoke_day,
+        "previous": previous_note(label, revoke_day, overlap, today),
+    }
+
+
+def _plain(value: Any) -> str:
+    return str(rpc.unwrap_rpc_secret(value) or "")
+
+
+class PreviousSecretProvider(TenantProvider):
+    """CRUD for ``zidentity:PreviousSecret``. Stable API: state pickles this class by module and name."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = Inputs(news)
+        inputs.name("client_id")
+        inputs.name("client_key")
+        inputs.integer("overlap_days", 7, 0, MAX_OVERLAP_DAYS, "days")
+        for key in ("current_secret_id", "current_value", "current_expires_at"):
+            inputs.keep(key, "")
+        inputs.values.update(derive_previous(olds, inputs.values, evaluation_date()))
+        return CheckResult(inputs.values, inputs.failures)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = any(
+            is_unknown(news.get(key)) or (olds.get(key) or "") != (news.get(key) or "")
+            for key in COMPARED_KEYS
+        )
+        due = bool(olds.get("previous_live")) and overlap_ended(
+            str(olds.get("previous_revoke_on") or ""), evaluation_date()
+        )
+        return DiffResult(changes=changed or due, replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outputs = self._settle(props, {})
+        return CreateResult(f"{props['client_id']}-previous", outputs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        outputs = without_provider_key(props)
+        if outputs.get("previous_live"):
+            try:
+                live = {str(s.get("id")) for s in self.tenant.zidentity.list_secrets(str(props["client_id"]))}
+            except NotFound:
+                live = set()
+            if str(outputs.get("previous_secret_id") or "") not in live:
+                outputs.update(previous_live=False, previous_value=rpc.wrap_rpc_secret(""))  # revoked by hand
+        return ReadResult(id_, outputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._settle(news, without_provider_key(olds)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # The stack stops managing the client's secrets (destroy): the previous one goes too; the
+        # current one is revoked by its ClientSecret.
+        if props.get("previous_live") and props.get("previous_secret_id"):
+            self.tenant.zidentity.delete_secret(str(props["client_id"]), str(props["previous_secret_id"]))
+
+    def _settle(self, news: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
+        """The new outputs: carry the previous secret's value over from where it was held before (the old
+        current secret or the old previous one), then revoke it if its window has ended."""
+        outputs = {key: news.get(key) for key in (*PROGRAM_KEYS, *DERIVED_KEYS)}
+        previous_id = str(news.get("previous_secret_id") or "")
+        value, expires_at, live = "", "", False
+        if previous_id and previous_id == str(olds.get("current_secret_id") or ""):
+            value, expires_at = _plain(olds.get("current_value")), olds.get("current_expires_at") or ""
+            live = True
+        elif previous_id and previous_id == str(olds.get("previous_secret_id") or ""):
+            value, expires_at = _plain(olds.get("previous_value")), olds.get("previous_expires_at") or ""
+            live = bool(olds.get("previous_live"))
+        if live and overlap_ended(str(news.get("previous_revoke_on") or ""), evaluation_date()):
+            client_id = str(news["client_id"])
+            verify_secret(
+                self.tenant,
+                client_id,
+                _plain(news.get("current_value")),
+                "the current secret",
+                f"the previous secret ({previous_id}) was not revoked; the next `pulumi up` tries again",
+            )
+            self.tenant.zidentity.delete_secret(client_id, previous_id)
+            value, live = "", False
+        outputs.update(
+            current_value=rpc.wrap_rpc_secret(_plain(news.get("current_value"))),
+            previous_value=rpc.wrap_rpc_secret(value),
+            previous_expires_at=expires_at,
+            previous_live=live,
+        )
+        return outputs
+
+
+class PreviousSecret(Resource, module="zidentity", name="PreviousSecret"):
+    """The previous secret of a client during its overlap window (type
+    ``pulumi-python:dynamic/zidentity:PreviousSecret``); ``previous_value`` is a Pulumi secret."""
+
+    client_id: pulumi.Output[str]
+    client_key: pulumi.Output[str]
+    overlap_days: pulumi.Output[int]
+    current_secret_id: pulumi.Output[str]
+    current_value: pulumi.Output[str]
+    current_expires_at: pulumi.Output[str]
+    previous_secret_id: pulumi.Output[str]
+    """The secret that was current before the last rotation; "" before the first rotation."""
+    previous_revoke_on: pulumi.Output[str]
+    """YYYY-MM-DD: the first run on or after this day revokes the previous secret."""
+    previous: pulumi.Output[str]
+    previous_value: pulumi.Output[str]
+    """The previous secret's value while it is live (a Pulumi secret); "" once revoked."""
+    previous_expires_at: pulumi.Output[str]
+    previous_live: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        client_id: pulumi.Input[str],
+        client_key: pulumi.Input[str],
+        overlap_days: pulumi.Input[int],
+        current_secret_id: pulumi.Input[str],
+        current_value: pulumi.Input[str],
+        current_expires_at: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "client_id": client_id,
+            "client_key": client_key,
+            "overlap_days": overlap_days,
+            "current_secret_id": current_secret_id,
+            "current_value": current_value,
+            "current_expires_at": current_expires_at,
+            **dict.fromkeys(DERIVED_KEYS),
+            "previous_value": None,
+            "previous_expires_at": None,
+            "previous_live": None,
+        }
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["current_value", "previous_value"])
+        super().__init__(
+            PreviousSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
+        )
