@@ -371,18 +371,11 @@ def report(
     return "\n".join(lines) + "\n"
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     parser.add_argument(
-        "--parallel", type=positive_int, default=8,
+        "--parallel", type=provider_ops.positive_int, default=8,
         help="resources in flight for both engines, at least 1 (default 8, the CLI's own default on 2 CPUs)",
     )  # fmt: skip
     parser.add_argument(

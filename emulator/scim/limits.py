@@ -24,6 +24,8 @@ from typing import Any
 from pydantic import ValidationError
 from scim2_models import InvalidValueException
 
+from emulator.http import json_type_name
+
 MAX_ATTRIBUTE_PATHS = 100
 MAX_STRING_LENGTH = 4096
 _PARAMETERS = ("attributes", "excludedAttributes")
@@ -40,18 +42,6 @@ _EXPECTED = {
     "datetime": "a date-time",
     "url": "a URI",
 }
-
-
-def json_type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
 
 
 def check_attribute_lists(parameters: Mapping[str, Any]) -> None:
