@@ -34,26 +34,16 @@ from access_model import (
 )
 from access_model import load_pulumi_config as load_access_model
 from providers import ApiClient, ClientSecret, PreviousSecret, ScimGroup, ScimUser, ScopeAssignment
-
-TODAY_ENV = "SCOPE_MANAGER_TODAY"
-# Rotation periods count days from 1970-01-01 and expiry adds up to a year of days, so days outside
-# this range cannot be evaluated (0001-01-01 overflowed Python's date arithmetic).
-TODAY_RANGE = (dt.date(1970, 1, 1), dt.date(9000, 12, 31))
+from providers.clock import InvalidToday, rehearsal_day
 
 
 def today(environ: Mapping[str, str] = os.environ) -> dt.date:
     """The day the model is evaluated for: SCOPE_MANAGER_TODAY when set, else today's UTC date."""
-    override = environ.get(TODAY_ENV, "").strip()
-    if not override:
-        return dt.datetime.now(dt.UTC).date()
     try:
-        day = dt.date.fromisoformat(override)
-    except ValueError:
-        raise pulumi.RunError(f"{TODAY_ENV}={override!r} is not a date written YYYY-MM-DD") from None
-    first, last = TODAY_RANGE
-    if not first <= day <= last:
-        raise pulumi.RunError(f"{TODAY_ENV}={override!r} is outside {first} .. {last}")
-    return day
+        day = rehearsal_day(environ)
+    except InvalidToday as error:
+        raise pulumi.RunError(str(error)) from None
+    return day if day is not None else dt.datetime.now(dt.UTC).date()
 
 
 def _inputs(item: ClientSettings | GroupSettings | UserSettings, kind: type) -> dict[str, Any]:

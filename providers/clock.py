@@ -16,6 +16,9 @@ import time
 from collections.abc import Callable, Mapping
 
 TODAY_ENV = "SCOPE_MANAGER_TODAY"
+# Rotation periods count days from 1970-01-01 and expiry adds up to a year of days, so days outside
+# this range cannot be evaluated (0001-01-01 overflowed Python's date arithmetic).
+TODAY_RANGE = (dt.date(1970, 1, 1), dt.date(9000, 12, 31))
 SECONDS_PER_DAY = 86_400
 
 
@@ -23,17 +26,29 @@ class InvalidToday(ValueError):
     """SCOPE_MANAGER_TODAY holds something that is not a usable date."""
 
 
+def rehearsal_day(environ: Mapping[str, str] = os.environ) -> dt.date | None:
+    """The day SCOPE_MANAGER_TODAY names, or None when it is unset: the one reading of the variable,
+    shared by the program (scheduled rotations, expired grants) and the providers (expiry)."""
+    override = environ.get(TODAY_ENV, "").strip()
+    if not override:
+        return None
+    try:
+        day = dt.date.fromisoformat(override)
+    except ValueError:
+        raise InvalidToday(f"{TODAY_ENV}={override!r} is not a date written YYYY-MM-DD") from None
+    first, last = TODAY_RANGE
+    if not first <= day <= last:
+        raise InvalidToday(f"{TODAY_ENV}={override!r} is outside {first} .. {last}")
+    return day
+
+
 def evaluation_time(
     environ: Mapping[str, str] = os.environ, real_time: Callable[[], float] = time.time
 ) -> float:
     """Seconds since the epoch, moved by whole days so that the UTC date is SCOPE_MANAGER_TODAY."""
     now = real_time()
-    override = environ.get(TODAY_ENV, "").strip()
-    if not override:
+    wanted = rehearsal_day(environ)
+    if wanted is None:
         return now
-    try:
-        wanted = dt.date.fromisoformat(override)
-    except ValueError:
-        raise InvalidToday(f"{TODAY_ENV}={override!r} is not a date written YYYY-MM-DD") from None
     actual = dt.datetime.fromtimestamp(now, dt.UTC).date()
     return now + (wanted - actual).days * SECONDS_PER_DAY
