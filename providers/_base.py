@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 # The settings' keys and their stack config namespace live in one place, the settings module.
+from providers.tenant.errors import TenantError, Unauthorized
 from providers.tenant.settings import CONFIG_KEYS, CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, SETTING_FIELDS
 
 if TYPE_CHECKING:
@@ -89,8 +90,6 @@ PROVIDER_METHODS = ("check", "diff", "create", "read", "update", "delete")
 
 def _explained(provider: TenantProvider, error: Exception) -> Exception:
     """``error`` with what to do added where the message alone does not say it."""
-    from providers.tenant.errors import Unauthorized
-
     settings = provider._settings
     if (
         isinstance(error, Unauthorized)
@@ -117,8 +116,6 @@ def _user_facing(method: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(method)
     def call(self: TenantProvider, *args: Any, **kwargs: Any) -> Any:
-        from providers.tenant.errors import TenantError
-
         try:
             return method(self, *args, **kwargs)
         except (TenantError, NameTaken, Gone) as error:
