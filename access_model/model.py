@@ -21,8 +21,9 @@ from access_model.validation import (
     normalize,
     validate,
 )
+from common.limits import ACCESS_TOKEN_LIFETIME
 
-DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
+DEFAULT_ACCESS_TOKEN_LIFETIME: int = ACCESS_TOKEN_LIFETIME.default  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

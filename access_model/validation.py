@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,12 +22,15 @@ from jsonschema.exceptions import ValidationError
 
 from access_model.errors import ModelError
 from access_model.paths import format_path
+from common.limits import OVERLAP_DAYS, RENEW_BEFORE_DAYS, SECRET_LIFETIME_DAYS
+from common.suggest import did_you_mean
 
 Path = tuple[str | int, ...]
 
-DEFAULT_LIFETIME_DAYS = 90
-DEFAULT_RENEW_BEFORE_DAYS = 14
-DEFAULT_OVERLAP_DAYS = 7
+# The model's defaults are the shared ones (common.limits); these names are what the model exports.
+DEFAULT_LIFETIME_DAYS: int = SECRET_LIFETIME_DAYS.default  # type: ignore[assignment]
+DEFAULT_RENEW_BEFORE_DAYS: int = RENEW_BEFORE_DAYS.default  # type: ignore[assignment]
+DEFAULT_OVERLAP_DAYS: int = OVERLAP_DAYS.default  # type: ignore[assignment]
 
 
 def default_overlap_days(renew_before_days: int, rotate_every_days: int | None) -> int:
@@ -102,7 +104,7 @@ def _explain(error: ValidationError) -> Iterator[ModelError]:
         for key in sorted(set(error.instance) - set(allowed)):
             yield ModelError(
                 format_path((*path, key)),
-                f"unknown key{_did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})",
+                f"unknown key{did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})",
             )
     elif keyword == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
@@ -116,7 +118,7 @@ def _explain(error: ValidationError) -> Iterator[ModelError]:
         yield ModelError(
             format_path(path),
             f"must be one of {', '.join(options)}; got {_describe(error.instance, path)}"
-            + _did_you_mean(str(error.instance), options),
+            + did_you_mean(str(error.instance), options),
         )
     elif keyword in ("minimum", "maximum"):
         bound = "at least" if keyword == "minimum" else "at most"
@@ -201,11 +203,6 @@ def _no_such_date(value: Any) -> str:
     return ""
 
 
-def _did_you_mean(word: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]}?" if close else ""
-
-
 def _first_duplicate(items: Sequence[Any]) -> int:
     seen: list[Any] = []
     for index, item in enumerate(items):
@@ -256,7 +253,7 @@ def _unknown_scopes(clients: dict[str, Any], catalog: list[str]) -> Iterator[Mod
             if scope not in known:
                 yield ModelError(
                     format_path(("clients", key, "scopes", scope)),
-                    f"unknown scope (not in catalog){_did_you_mean(scope, catalog)}",
+                    f"unknown scope (not in catalog){did_you_mean(scope, catalog)}",
                 )
 
 

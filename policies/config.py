@@ -18,7 +18,6 @@ key, the value, and the allowed choices.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from common.suggest import did_you_mean
 from policies.rules import RULES_BY_NAME, Rule
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -91,7 +91,7 @@ def _check(document: Any) -> list[tuple[str, bool]]:
         if name != ALL and rule is None:
             found.append(
                 (
-                    f"{name}: no such rule{_did_you_mean(name, [*RULES_BY_NAME, ALL])} "
+                    f"{name}: no such rule{did_you_mean(name, [*RULES_BY_NAME, ALL])} "
                     f"(rules: {ALL}, {', '.join(RULES_BY_NAME)})",
                     False,
                 )
@@ -129,7 +129,7 @@ def _properties(rule: Rule, given: dict[str, Any]) -> list[tuple[str, bool]]:
         if key not in rule.config_schema:
             choices = f"settings of {rule.name}: {', '.join(allowed)}" if allowed else f"{rule.name} has none"
             found.append(
-                (f"{rule.name}.{key}: unknown setting{_did_you_mean(key, allowed)} ({choices})", False)
+                (f"{rule.name}.{key}: unknown setting{did_you_mean(key, allowed)} ({choices})", False)
             )
     if not rule.config_schema:
         return found
@@ -169,11 +169,6 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return json.dumps(value)
-
-
-def _did_you_mean(word: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]}?" if close else ""
 
 
 __all__ = [

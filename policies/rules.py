@@ -22,12 +22,14 @@ Messages name resources, scopes and settings, never property values of secrets.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from common.limits import LEGACY_OVERLAP_DAYS, OVERLAP_DAYS, RENEW_BEFORE_DAYS, SECRET_LIFETIME_DAYS
+from common.suggest import did_you_mean
 
 _DYNAMIC = "pulumi-python:dynamic/"
 API_CLIENT = _DYNAMIC + "zidentity:ApiClient"
@@ -159,11 +161,6 @@ def is_read_scope(
     )
 
 
-def _did_you_mean(word: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]}?" if close else ""
-
-
 def _label(resource: Mapping[str, Any]) -> str:
     return str(resource.get("name") or resource.get("urn", "?").rsplit("::", 1)[-1])
 
@@ -283,7 +280,7 @@ def scopes_in_catalog(props: Mapping[str, Any], config: Mapping[str, Any]) -> li
     known_names = set(catalog)
     return [
         Violation(
-            f"scope {scope!r} is not in the tenant's scope catalog{_did_you_mean(scope, catalog)}",
+            f"scope {scope!r} is not in the tenant's scope catalog{did_you_mean(scope, catalog)}",
             where=("scopes", scope),
         )
         for scope in sorted(_scopes(props))
@@ -356,16 +353,20 @@ def read_only_purposes(resources: Sequence[Mapping[str, Any]], config: Mapping[s
     return out
 
 
+# A ClientSecret's defaults (what it does when an input is absent), and the policy's default limit.
+_LIFETIME: int = SECRET_LIFETIME_DAYS.default  # type: ignore[assignment]
+
+
 @rule(
     "secret-max-lifetime",
     "mandatory",
     resource_type=CLIENT_SECRET,
-    description="A client secret lives at most maxLifetimeDays (default 90).",
-    config={"maxLifetimeDays": {"type": "integer", "minimum": 1, "default": 90}},
+    description=f"A client secret lives at most maxLifetimeDays (default {_LIFETIME}).",
+    config={"maxLifetimeDays": {"type": "integer", "minimum": 1, "default": _LIFETIME}},
 )
 def secret_max_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
-    limit = int(config.get("maxLifetimeDays", 90))
-    lifetime = known(props, "lifetime_days", 90)
+    limit = int(config.get("maxLifetimeDays", _LIFETIME))
+    lifetime = known(props, "lifetime_days", _LIFETIME)
     if isinstance(lifetime, int | float) and lifetime > limit:
         return [
             Violation(
@@ -382,7 +383,7 @@ def secret_max_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> 
     resource_type=CLIENT_SECRET,
     description="After a rotation the previous secret stays valid at least minimumDays (default 1), so "
     "consumers can pick up the new one before the old one is revoked.",
-    config={"minimumDays": {"type": "integer", "minimum": 0, "maximum": 60, "default": 1}},
+    config={"minimumDays": {"type": "integer", "minimum": 0, "maximum": OVERLAP_DAYS.high, "default": 1}},
 )
 def secret_overlap_minimum(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
     minimum = int(config.get("minimumDays", 1))
@@ -406,13 +407,13 @@ def secret_overlap_minimum(props: Mapping[str, Any], config: Mapping[str, Any]) 
     resource_type=CLIENT_SECRET,
     description="The overlap window ends before the previous secret expires: overlap_days + marginDays "
     "is at most renew_before_days and below lifetime_days.",
-    config={"marginDays": {"type": "integer", "minimum": 0, "maximum": 60, "default": 0}},
+    config={"marginDays": {"type": "integer", "minimum": 0, "maximum": OVERLAP_DAYS.high, "default": 0}},
 )
 def secret_overlap_within_lifetime(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[Violation]:
     margin = int(config.get("marginDays", 0))
-    overlap = known(props, "overlap_days", 0)
-    renew = known(props, "renew_before_days", 14)
-    lifetime = known(props, "lifetime_days", 90)
+    overlap = known(props, "overlap_days", LEGACY_OVERLAP_DAYS)
+    renew = known(props, "renew_before_days", RENEW_BEFORE_DAYS.default)
+    lifetime = known(props, "lifetime_days", _LIFETIME)
     if not all(isinstance(v, int | float) for v in (overlap, renew, lifetime)):
         return []
     needed = int(overlap) + margin

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
-_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_]+$")
+from common.paths import property_path
 
 
 def is_unknown(value: Any) -> bool:
@@ -36,17 +35,9 @@ def contains_unknown(value: Any) -> bool:
 
 
 def path(*parts: str | int) -> str:
-    """A property path printed the way the engine prints it: ``scopes["scim:write"].expires``."""
-    text = ""
-    for index, part in enumerate(parts):
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _SIMPLE_KEY.match(part):
-            text += part if index == 0 else f".{part}"
-        else:
-            escaped = part.replace('"', '\\"')
-            text += f'["{escaped}"]'
-    return text
+    """A property path printed the way the engine prints it: ``scopes["scim:write"].expires``
+    (``common.paths`` states the rule)."""
+    return property_path(parts)
 
 
 def whole_number(value: Any) -> int | None:

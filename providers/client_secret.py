@@ -2,7 +2,8 @@
 
 Rotation is a replacement so it shows in a plan: ``diff`` answers ``replaces=["rotation"]`` when the
 ``rotation`` input changed and ``replaces=["expires_at"]`` when the live secret is expired, missing or
-within ``renew_before_days`` of expiry (``rotation_due``). The engine then creates the new secret first;
+within ``renew_before_days`` of expiry (``common.rotation.rotation_due``, where every rotation decision
+lives). The engine then creates the new secret first;
 ``create`` proves it by obtaining an access token with it (verify before revoke: if it cannot, the new
 secret is deleted again and nothing older is touched). The old secret is not revoked by this resource
 when ``overlap_days`` > 0: it becomes the client's *previous* secret, which ``zidentity:PreviousSecret``
@@ -11,7 +12,6 @@ when ``overlap_days`` > 0: it becomes the client's *previous* secret, which ``zi
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +20,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pulumi.runtime import rpc
 
+from common.rotation import iso_utc, rotation_due
 from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
 from providers._verify import verify_secret
@@ -32,33 +33,6 @@ MAX_OVERLAP_DAYS = 60
 MAX_SECRETS_PER_CLIENT = 2  # the API's cap: a third silently replaces the most recent one
 SECONDS_PER_DAY = 86_400
 INPUT_KEYS = ("client_id", "lifetime_days", "renew_before_days", "rotation", "overlap_days")
-
-
-def iso_utc(epoch_seconds: float) -> str:
-    """``2027-03-01T12:00:00Z`` for an epoch time (the API speaks epoch seconds, people read ISO)."""
-    return dt.datetime.fromtimestamp(int(epoch_seconds), tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso_utc(text: str) -> float | None:
-    """Epoch seconds of an ``iso_utc`` string; None when empty or unreadable (treated as missing)."""
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def rotation_due(expires_at: str | None, renew_before_days: int, now: float) -> bool:
-    """True when the secret must be replaced now: expired, missing, or inside its renewal window.
-
-    ``expires_at`` is the state output (refreshed from the tenant by ``read``); an empty value means the
-    secret no longer exists in the tenant.
-    """
-    expiry = parse_iso_utc(expires_at or "")
-    if expiry is None:
-        return True
-    return expiry - now <= renew_before_days * SECONDS_PER_DAY
 
 
 def replace_reasons(olds: Mapping[str, Any], news: Mapping[str, Any], now: float) -> list[str]:

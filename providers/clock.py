@@ -15,11 +15,12 @@ import os
 import time
 from collections.abc import Callable, Mapping
 
+from common.limits import SECONDS_PER_DAY
+
 TODAY_ENV = "SCOPE_MANAGER_TODAY"
 # Rotation periods count days from 1970-01-01 and expiry adds up to a year of days, so days outside
 # this range cannot be evaluated (0001-01-01 overflowed Python's date arithmetic).
 TODAY_RANGE = (dt.date(1970, 1, 1), dt.date(9000, 12, 31))
-SECONDS_PER_DAY = 86_400
 
 
 class InvalidToday(ValueError):

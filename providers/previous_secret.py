@@ -33,6 +33,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pulumi.runtime import rpc
 
+from common.rotation import overlap_ended, revoke_on
 from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
 from providers._verify import evaluation_date, verify_secret
@@ -49,17 +50,6 @@ PROGRAM_KEYS = (
 )
 DERIVED_KEYS = ("previous_secret_id", "previous_revoke_on", "previous")
 COMPARED_KEYS = ("client_id", "client_key", "overlap_days", "current_secret_id", *DERIVED_KEYS)
-
-
-def revoke_on(rotated_on: dt.date, overlap_days: int) -> dt.date:
-    """The day the previous secret is revoked: `overlap_days` calendar days after the rotation day
-    (the same day for 0). Calendar arithmetic, so month ends and 29 February need no special case."""
-    return rotated_on + dt.timedelta(days=overlap_days)
-
-
-def overlap_ended(revoke_day: str, today: dt.date) -> bool:
-    """Whether the window that ends on `revoke_day` (YYYY-MM-DD) is over on `today` (inclusive)."""
-    return bool(revoke_day) and dt.date.fromisoformat(revoke_day) <= today
 
 
 def previous_note(client_key: str, revoke_day: str, overlap_days: int, today: dt.date) -> str:

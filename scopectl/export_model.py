@@ -13,14 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from access_model.model import DEFAULT_ACCESS_TOKEN_LIFETIME
+from common.limits import (
+    ACCESS_TOKEN_LIFETIME,
+    EXPORT_ROTATE_EVERY_DAYS,
+    RENEW_BEFORE_DAYS,
+    SECRET_LIFETIME_DAYS,
+)
 from scopectl.live import LiveClient, LiveGroup, LiveTenant, LiveUser
 
 _KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 _MAX_KEY = 63
-# Every exported client gets a secret the stack rotates: 90-day secrets renewed 14 days before expiry,
-# rotated on schedule every 76 days (before the renewal window opens), which the policy pack accepts.
-DEFAULT_SECRET = {"lifetime_days": 90, "renew_before_days": 14, "rotate_every_days": 76}
+# Every exported client gets a secret the stack rotates: secrets of the default lifetime, renewed the
+# default days before expiry, rotated on schedule just before the renewal window opens (90, 14, 76),
+# which the policy pack accepts.
+DEFAULT_SECRET = {
+    "lifetime_days": SECRET_LIFETIME_DAYS.default,
+    "renew_before_days": RENEW_BEFORE_DAYS.default,
+    "rotate_every_days": EXPORT_ROTATE_EVERY_DAYS,
+}
 
 
 @dataclass
@@ -77,7 +87,7 @@ def _client(client: LiveClient) -> dict[str, Any]:
     if client.description:
         body["description"] = client.description
     body["enabled"] = client.enabled
-    body["access_token_lifetime"] = client.access_token_lifetime or DEFAULT_ACCESS_TOKEN_LIFETIME
+    body["access_token_lifetime"] = client.access_token_lifetime or ACCESS_TOKEN_LIFETIME.default
     body["adopt"] = True
     body["scopes"] = {scope: {} for scope in client.scopes}
     body["secret"] = dict(DEFAULT_SECRET)

@@ -8,10 +8,10 @@ Users write `scim:write`; the API takes `clientResources[].selectedScopes[].id` 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from common.suggest import close_matches
 from providers.tenant.errors import UnknownScope
 
 
@@ -60,13 +60,8 @@ class ScopeCatalog:
         return sorted(self._by_name)
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        """Closest known names (difflib), for 'did you mean' messages."""
-        names = self.all_names()
-        close = difflib.get_close_matches(name, names, n=limit, cutoff=0.6)
-        if not close:
-            lowered = {n.lower(): n for n in names}
-            close = [lowered[n] for n in difflib.get_close_matches(name.lower(), list(lowered), n=limit)]
-        return close
+        """Closest known names, for 'did you mean' messages (``common.suggest``, shared with the model)."""
+        return close_matches(name, self.all_names(), limit)
 
     def scope(self, name: str) -> Scope:
         if name not in self._by_name:

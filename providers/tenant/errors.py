@@ -8,6 +8,8 @@ through a `Redactor` before they get here (see `redact.py`).
 
 from __future__ import annotations
 
+from common.suggest import hint
+
 
 class TenantError(Exception):
     """Base of every error raised by `providers.tenant`."""
@@ -24,8 +26,7 @@ class ConfigurationError(TenantError):
 
 def unknown_scope_message(name: str, matches: list[str]) -> str:
     """`unknown scope 'scim:wrte'; did you mean scim:write?` - one wording wherever a name is refused."""
-    hint = f"; did you mean {' or '.join(matches)}?" if matches else ""
-    return f"unknown scope {name!r}{hint}"
+    return f"unknown scope {name!r}{hint(matches)}"
 
 
 class UnknownScope(TenantError):

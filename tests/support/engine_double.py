@@ -49,6 +49,8 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from common.paths import property_path as common_property_path
+
 SIG = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig
 UNKNOWN = rpc.UNKNOWN
@@ -128,17 +130,11 @@ def mark_secret_outputs(outs: dict[str, Any], names: Iterable[str]) -> None:
 
 
 def property_path(parts: Sequence[str | int]) -> str:
-    """A property path printed like ``resource.PropertyPath.String()``: ``scopes["scim:write"]``."""
-    text = ""
-    for index, part in enumerate(parts):
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in part) and part:
-            text += part if index == 0 else f".{part}"
-        else:
-            escaped = part.replace('"', '\\"')
-            text += f'["{escaped}"]'
-    return text
+    """A property path printed like ``resource.PropertyPath.String()``: ``scopes["scim:write"]``.
+
+    The project's one formatter (``common.paths``), which states the engine's rule; the double uses it
+    so the provider tests and the engine double cannot disagree."""
+    return common_property_path(parts)
 
 
 def input_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, str]:
