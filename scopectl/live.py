@@ -14,7 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.tenant import DeadlineExceeded, Tenant, TenantError, status_enabled
+from providers.tenant import (
+    DeadlineExceeded,
+    Tenant,
+    TenantError,
+    client_fields,
+    group_fields,
+    user_fields,
+)
 from scopectl.errors import ScopectlError
 from scopectl.markdown import plural
 from scopectl.progress import Progress
@@ -123,13 +130,13 @@ def _read_clients(
 
 
 def _client(record: dict[str, Any], scopes: list[str]) -> LiveClient:
-    lifetime = record.get("accessTokenLifeTime")
+    fields = client_fields(record)  # the providers' mapping: audit sees what refresh sees
     return LiveClient(
         id=str(record.get("id", "")),
-        name=str(record.get("name", "")),
-        description=record.get("description") or None,
-        enabled=status_enabled(record.get("status")),
-        access_token_lifetime=int(lifetime) if isinstance(lifetime, int | float) else None,
+        name=fields["name"],
+        description=fields["description"] or None,
+        enabled=fields["enabled"],
+        access_token_lifetime=fields["access_token_lifetime"],
         scopes=sorted(scopes),
     )
 
@@ -189,37 +196,35 @@ def _read_directory(tenant: Tenant, live: LiveTenant, progress: Progress) -> Non
 
 
 def _user(record: dict[str, Any]) -> LiveUser:
-    name = record.get("name") or {}
-    emails = [
-        str(e.get("value")) for e in record.get("emails") or [] if isinstance(e, dict) and e.get("value")
-    ]
+    fields = user_fields(record)  # the providers' mapping: the primary email first
     return LiveUser(
         id=str(record.get("id", "")),
-        user_name=str(record.get("userName", "")),
-        active=record.get("active", True) is not False,
-        given_name=name.get("givenName") if isinstance(name, dict) else None,
-        family_name=name.get("familyName") if isinstance(name, dict) else None,
-        emails=emails,
-        external_id=record.get("externalId") or None,
+        user_name=fields["user_name"],
+        active=fields["active"],
+        given_name=fields["given_name"] or None,
+        family_name=fields["family_name"] or None,
+        emails=fields["emails"],
+        external_id=fields["external_id"] or None,
     )
 
 
 def _group(record: dict[str, Any], user_names: dict[str, str], group_names: dict[str, str]) -> LiveGroup:
+    fields = group_fields(record)
+    displays = {
+        str(m.get("value")): m.get("display") for m in record.get("members") or [] if isinstance(m, dict)
+    }
     members, others = [], []
-    for member in record.get("members") or []:
-        if not isinstance(member, dict) or not member.get("value"):
-            continue
-        member_id = str(member["value"])
+    for member_id in fields["member_ids"]:
         if member_id in user_names:
             members.append(user_names[member_id])
         elif member_id in group_names:
             others.append(f"group {group_names[member_id]!r}")
         else:
-            others.append(f"{member.get('display') or member_id!r} (not a user of this tenant)")
+            others.append(f"{displays.get(member_id) or member_id!r} (not a user of this tenant)")
     return LiveGroup(
         id=str(record.get("id", "")),
-        display_name=str(record.get("displayName", "")),
-        external_id=record.get("externalId") or None,
+        display_name=fields["display_name"],
+        external_id=fields["external_id"] or None,
         members=sorted(members, key=str.casefold),
         other_members=sorted(others),
     )

@@ -31,6 +31,7 @@ from providers.tenant.errors import (
     UnknownScope,
     Unreachable,
 )
+from providers.tenant.records import client_fields, group_fields, user_fields
 from providers.tenant.scim import ScimClient, filter_string, member_ids, scim_bool
 from providers.tenant.settings import TenantSettings, api_url_for, token_url_for
 from providers.tenant.tenant import Tenant
@@ -63,10 +64,13 @@ __all__ = [
     "Unreachable",
     "ZIdentityClient",
     "api_url_for",
+    "client_fields",
     "filter_string",
+    "group_fields",
     "member_ids",
     "scim_bool",
     "status_enabled",
     "token_url_for",
+    "user_fields",
     "writable_client_body",
 ]
