@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 # The settings' keys and their stack config namespace live in one place, the settings module.
+from providers.errors import Gone, NameTaken, NotConfigured, ProviderError
 from providers.tenant.errors import TenantError, Unauthorized
 from providers.tenant.settings import CONFIG_KEYS, CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, SETTING_FIELDS
 
@@ -47,14 +48,6 @@ def read_config(req: ConfigureRequest) -> dict[str, str | None]:
     return {key: req.config.get(f"{CONFIG_NAMESPACE}:{key}") for key in CONFIG_KEYS}
 
 
-class NameTaken(Exception):
-    """An object with the declared name exists in the tenant and ``adopt`` was not set."""
-
-
-class Gone(Exception):
-    """The object this resource manages was deleted outside Pulumi; a refresh drops it from state."""
-
-
 def name_taken(what: str, existing_id: object, field: str) -> NameTaken:
     """The error for a create that clashes with an existing object: ``what`` names it, ``field`` its key.
 
@@ -72,11 +65,6 @@ def gone(what: str) -> Gone:
         f"{what} no longer exists in the tenant; run `pulumi refresh` to drop it from state, and the next "
         "`pulumi up` creates it again"
     )
-
-
-def kept_metadata(old: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """Inputs the tenant does not store, carried over from state by ``read()`` (default when absent)."""
-    return {key: old.get(key, default) for key, default in defaults.items()}
 
 
 CREDENTIALS_HINT = (
@@ -118,7 +106,7 @@ def _user_facing(method: Callable[..., Any]) -> Callable[..., Any]:
     def call(self: TenantProvider, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except (TenantError, NameTaken, Gone) as error:
+        except (TenantError, ProviderError) as error:
             raise _explained(self, error).with_traceback(None) from None
 
     return call
@@ -165,7 +153,7 @@ class TenantProvider(ResourceProvider):
         if self._settings is None:
             if self._config_error is not None:
                 raise self._config_error
-            raise RuntimeError(
+            raise NotConfigured(
                 "the Scope Manager provider is not configured: set the stack config keys "
                 f"{CONFIG_NAMESPACE}:tokenUrl, apiUrl, clientId, clientSecret (secret), scimUrl, "
                 "scimToken (secret) or the SCOPE_MANAGER_* environment variables"

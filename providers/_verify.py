@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 
 from providers.clock import evaluation_time
+from providers.errors import ProviderError
 from providers.tenant import Tenant
 from providers.tenant.errors import TenantError
 from providers.tenant.tokens import ClientCredentials
 
 
-class VerificationFailed(TenantError):
+class VerificationFailed(ProviderError, TenantError):
     """A secret could not obtain an access token, so nothing older was revoked."""
 
     def __init__(self, client: str, token_url: str, message: str) -> None:

@@ -16,15 +16,26 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
-from providers._check import Inputs
-from providers.tenant import Conflict, NotFound, status_enabled
+from common.limits import ACCESS_TOKEN_LIFETIME
+from providers import _inputs as p
+from providers._base import TenantProvider, gone, name_taken, without_provider_key
+from providers.tenant import Conflict, NotFound, client_fields
 
 log = logging.getLogger("providers")
 
-MIN_TOKEN_LIFETIME = 60
-MAX_TOKEN_LIFETIME = 86_400
-METADATA_DEFAULTS = {"owner": "", "purpose": "", "adopt": False}
+TABLE = p.InputTable(
+    p.name("name"),
+    p.string("description"),
+    p.flag("enabled", True),
+    p.integer("access_token_lifetime", ACCESS_TOKEN_LIFETIME),
+    p.string("owner", state_only=True),
+    p.string("purpose", state_only=True),
+    p.flag("adopt", False, state_only=True),
+    p.output("client_id"),
+)
+"""The resource's properties (``providers._inputs``). Never replaced: a rename is an update."""
+
+METADATA_DEFAULTS = TABLE.metadata_defaults
 """Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
 
 
@@ -45,14 +56,11 @@ def changed_fields(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]
 
 
 def inputs_from_record(record: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    """Inputs as the live client says they are, keeping the metadata only state knows."""
-    inputs = {
-        "name": record.get("name") or "",
-        "description": record.get("description") or "",
-        "enabled": status_enabled(record.get("status")),
-        "access_token_lifetime": int(record.get("accessTokenLifeTime") or 0),
-    }
-    return {**inputs, **kept_metadata(old, METADATA_DEFAULTS)}
+    """Inputs as the live client says they are, keeping the metadata only state knows. An unreadable
+    token lifetime reads as 0, so refresh shows it as drift and the next ``up`` writes the declared one."""
+    inputs = client_fields(record)
+    inputs["access_token_lifetime"] = inputs["access_token_lifetime"] or 0
+    return {**inputs, **TABLE.kept(old)}
 
 
 def left_by_a_failed_create(zidentity: Any, existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -83,19 +91,11 @@ class ApiClientProvider(TenantProvider):
     """CRUD for ``zidentity:ApiClient``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = Inputs(news)
-        inputs.name("name")
-        inputs.string("description")
-        inputs.flag("enabled", True)
-        inputs.integer("access_token_lifetime", 3600, MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME, "seconds")
-        inputs.string("owner")
-        inputs.string("purpose")
-        inputs.flag("adopt", False)
-        return CheckResult(inputs.values, inputs.failures)
+        return TABLE.check_result(news)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # DIFF_UNKNOWN: the engine diffs old and new inputs itself and shows one line per property.
-        return DiffResult(changes=None, replaces=[], delete_before_replace=False)
+        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Create first and look up only on a clash: one request in the common case, and the tenant's
@@ -164,22 +164,22 @@ class ApiClient(Resource, module="zidentity", name="ApiClient"):
         resource_name: str,
         *,
         name: pulumi.Input[str],
-        description: pulumi.Input[str] = "",
-        enabled: pulumi.Input[bool] = True,
-        access_token_lifetime: pulumi.Input[int] = 3600,
-        owner: pulumi.Input[str] = "",
-        purpose: pulumi.Input[str] = "",
-        adopt: pulumi.Input[bool] = False,
+        description: pulumi.Input[str] | None = None,
+        enabled: pulumi.Input[bool] | None = None,
+        access_token_lifetime: pulumi.Input[int] | None = None,
+        owner: pulumi.Input[str] | None = None,
+        purpose: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "name": name,
-            "description": description,
-            "enabled": enabled,
-            "access_token_lifetime": access_token_lifetime,
-            "owner": owner,
-            "purpose": purpose,
-            "adopt": adopt,
-            "client_id": None,
-        }
+        # Defaults (None) come from TABLE: description "", enabled true, 3600 s, owner/purpose "", no adopt.
+        props = TABLE.props(
+            name=name,
+            description=description,
+            enabled=enabled,
+            access_token_lifetime=access_token_lifetime,
+            owner=owner,
+            purpose=purpose,
+            adopt=adopt,
+        )
         super().__init__(ApiClientProvider(), resource_name, props, opts)

@@ -20,36 +20,85 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pulumi.runtime import rpc
 
+from common.limits import (
+    LEGACY_OVERLAP_DAYS,
+    MAX_SECRETS_PER_CLIENT,
+    OVERLAP_DAYS,
+    RENEW_BEFORE_DAYS,
+    SECONDS_PER_DAY,
+    SECRET_LIFETIME_DAYS,
+)
 from common.rotation import iso_utc, rotation_due
+from providers import _inputs as p
 from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
 from providers._verify import verify_secret
 from providers.clock import evaluation_time
 from providers.tenant.errors import NotFound
 
-MIN_LIFETIME_DAYS = 30
-MAX_LIFETIME_DAYS = 365
-MAX_OVERLAP_DAYS = 60
-MAX_SECRETS_PER_CLIENT = 2  # the API's cap: a third silently replaces the most recent one
-SECONDS_PER_DAY = 86_400
-INPUT_KEYS = ("client_id", "lifetime_days", "renew_before_days", "rotation", "overlap_days")
+TABLE = p.InputTable(
+    # A known client_id that changes replaces the secret; an unknown one (the client itself is being
+    # updated in a preview) never does: guessing "replace" would plan a rotation that never runs.
+    p.name("client_id", replace=True),
+    p.integer("lifetime_days", SECRET_LIFETIME_DAYS),
+    p.integer("renew_before_days", RENEW_BEFORE_DAYS),
+    # A new rotation value rotates; so does one still unknown in a preview (it is derived to change).
+    p.string("rotation", replace=True, unknown_replaces=True),
+    # State written before overlap_days existed has no such input; 0 is what those runs did.
+    p.integer("overlap_days", OVERLAP_DAYS, default=LEGACY_OVERLAP_DAYS),
+    p.output("secret_id"),
+    p.output("value", secret=True),
+    p.output("expires_at"),
+    p.output("created_at"),
+)
+"""The resource's properties (``providers._inputs``); rotation due by expiry is ``replace_reasons``."""
+
+INPUT_KEYS = TABLE.input_names
+SETTINGS = ("lifetime_days", "renew_before_days", "overlap_days")
+"""Inputs that change nothing in the tenant: they apply from the next rotation on."""
+REASON_ORDER = ("rotation", "client_id", "expires_at")
+"""The order replace reasons are reported in: what a person changed first, the expiry last."""
+
+
+def _whole(inputs: Inputs, key: str) -> int | None:
+    """The checked value of an integer input, when it is one (not unknown, not malformed)."""
+    value = inputs.values.get(key)
+    return value if type(value) is int else None
+
+
+def renew_before_lifetime(inputs: Inputs) -> None:
+    lifetime, renew_before = _whole(inputs, "lifetime_days"), _whole(inputs, "renew_before_days")
+    if lifetime is not None and renew_before is not None and renew_before >= lifetime:
+        inputs.fail(
+            "renew_before_days",
+            f"renew_before_days ({renew_before}) must be less than lifetime_days ({lifetime}), or "
+            "every new secret would be due for rotation at once",
+        )
+
+
+def overlap_within_renewal(inputs: Inputs) -> None:
+    overlap, renew_before = _whole(inputs, "overlap_days"), _whole(inputs, "renew_before_days")
+    if overlap is not None and renew_before is not None and overlap > renew_before:
+        inputs.fail(
+            "overlap_days",
+            f"overlap_days ({overlap}) must be at most renew_before_days ({renew_before}): a secret "
+            "renewed when its renewal window opens expires before the overlap would end",
+        )
+
+
+CROSS_FIELD_RULES = (renew_before_lifetime, overlap_within_renewal)
 
 
 def replace_reasons(olds: Mapping[str, Any], news: Mapping[str, Any], now: float) -> list[str]:
-    """Why the secret must be replaced: ``rotation``, ``client_id``, ``expires_at`` (empty: it stays)."""
-    reasons = []
-    if is_unknown(news.get("rotation")) or (olds.get("rotation") or "") != (news.get("rotation") or ""):
-        reasons.append("rotation")
-    # An unknown client_id (the client itself is being updated in a preview) is not a reason: the id of
-    # an existing client does not change, and guessing "replace" would plan a rotation that never runs.
-    if not is_unknown(news.get("client_id")) and olds.get("client_id") != news.get("client_id"):
-        reasons.append("client_id")
+    """Why the secret must be replaced: ``rotation``, ``client_id`` (the table's replace-on-change
+    inputs), ``expires_at`` (rotation due, ``common.rotation``); empty: it stays."""
+    reasons = TABLE.replaces(olds, news)
     renew_before = news.get("renew_before_days")
     if is_unknown(renew_before) or renew_before is None:
         renew_before = olds.get("renew_before_days") or 0
     if rotation_due(olds.get("expires_at"), int(renew_before), now):
         reasons.append("expires_at")
-    return reasons
+    return sorted(reasons, key=REASON_ORDER.index)
 
 
 def _outputs(inputs: Mapping[str, Any], record: Mapping[str, Any], value: str) -> dict[str, Any]:
@@ -66,33 +115,13 @@ class ClientSecretProvider(TenantProvider):
     """CRUD for ``zidentity:ClientSecret``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = Inputs(news)
-        inputs.name("client_id")
-        lifetime = inputs.integer("lifetime_days", 90, MIN_LIFETIME_DAYS, MAX_LIFETIME_DAYS, "days")
-        renew_before = inputs.integer("renew_before_days", 14, 0, MAX_LIFETIME_DAYS - 1, "days")
-        if isinstance(lifetime, int) and isinstance(renew_before, int) and renew_before >= lifetime:
-            inputs.fail(
-                "renew_before_days",
-                f"renew_before_days ({renew_before}) must be less than lifetime_days ({lifetime}), or "
-                "every new secret would be due for rotation at once",
-            )
-        inputs.string("rotation")
-        # State written before overlap_days existed has no such input; 0 is what those runs did.
-        overlap = inputs.integer("overlap_days", 0, 0, MAX_OVERLAP_DAYS, "days")
-        if isinstance(overlap, int) and isinstance(renew_before, int) and overlap > renew_before:
-            inputs.fail(
-                "overlap_days",
-                f"overlap_days ({overlap}) must be at most renew_before_days ({renew_before}): a secret "
-                "renewed when its renewal window opens expires before the overlap would end",
-            )
-        return CheckResult(inputs.values, inputs.failures)
+        return TABLE.check_result(news, CROSS_FIELD_RULES)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         reasons = replace_reasons(olds, news, evaluation_time())
         if reasons:
             return DiffResult(changes=True, replaces=reasons, delete_before_replace=False)
-        settings = ("lifetime_days", "renew_before_days", "overlap_days")
-        settings_changed = any(olds.get(key) != news.get(key) for key in settings)
+        settings_changed = TABLE.changed(olds, news, SETTINGS)
         return DiffResult(changes=settings_changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -194,24 +223,23 @@ class ClientSecret(Resource, module="zidentity", name="ClientSecret"):
         resource_name: str,
         *,
         client_id: pulumi.Input[str],
-        lifetime_days: pulumi.Input[int] = 90,
-        renew_before_days: pulumi.Input[int] = 14,
-        rotation: pulumi.Input[str] = "",
-        overlap_days: pulumi.Input[int] = 0,
+        lifetime_days: pulumi.Input[int] | None = None,
+        renew_before_days: pulumi.Input[int] | None = None,
+        rotation: pulumi.Input[str] | None = None,
+        overlap_days: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "client_id": client_id,
-            "lifetime_days": lifetime_days,
-            "renew_before_days": renew_before_days,
-            "rotation": rotation,
-            "overlap_days": overlap_days,
-            "secret_id": None,
-            "value": None,
-            "expires_at": None,
-            "created_at": None,
-        }
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["value"], delete_before_replace=False)
+        # Defaults (None) come from TABLE: 90 days, renewed 14 before expiry, no rotation, no overlap.
+        props = TABLE.props(
+            client_id=client_id,
+            lifetime_days=lifetime_days,
+            renew_before_days=renew_before_days,
+            rotation=rotation,
+            overlap_days=overlap_days,
+        )
+        secret_opts = pulumi.ResourceOptions(
+            additional_secret_outputs=TABLE.secret_outputs, delete_before_replace=False
+        )
         super().__init__(
             ClientSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
         )

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from common.limits import SECONDS_PER_DAY
+from providers.errors import ProviderError
 
 TODAY_ENV = "SCOPE_MANAGER_TODAY"
 # Rotation periods count days from 1970-01-01 and expiry adds up to a year of days, so days outside
@@ -23,7 +24,7 @@ TODAY_ENV = "SCOPE_MANAGER_TODAY"
 TODAY_RANGE = (dt.date(1970, 1, 1), dt.date(9000, 12, 31))
 
 
-class InvalidToday(ValueError):
+class InvalidToday(ProviderError, ValueError):
     """SCOPE_MANAGER_TODAY holds something that is not a usable date."""
 
 

@@ -33,22 +33,32 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pulumi.runtime import rpc
 
+from common.limits import OVERLAP_DAYS
 from common.rotation import overlap_ended, revoke_on
+from providers import _inputs as p
 from providers._base import TenantProvider, without_provider_key
-from providers._check import Inputs, is_unknown
+from providers._check import is_unknown
 from providers._verify import evaluation_date, verify_secret
 from providers.tenant.errors import NotFound
 
-MAX_OVERLAP_DAYS = 60
-PROGRAM_KEYS = (
-    "client_id",
-    "client_key",
-    "overlap_days",
-    "current_secret_id",
-    "current_value",
-    "current_expires_at",
+TABLE = p.InputTable(
+    p.name("client_id"),
+    p.name("client_key"),
+    p.integer("overlap_days", OVERLAP_DAYS),
+    p.keep("current_secret_id"),
+    p.keep("current_value", secret=True),
+    p.keep("current_expires_at"),
+    p.derived("previous_secret_id"),
+    p.derived("previous_revoke_on"),
+    p.derived("previous"),
+    p.output("previous_value", secret=True),
+    p.output("previous_expires_at"),
+    p.output("previous_live"),
 )
-DERIVED_KEYS = ("previous_secret_id", "previous_revoke_on", "previous")
+"""The resource's properties (``providers._inputs``). Never replaced: it must keep the old value."""
+
+PROGRAM_KEYS = TABLE.input_names
+DERIVED_KEYS = TABLE.names("derived")
 COMPARED_KEYS = ("client_id", "client_key", "overlap_days", "current_secret_id", *DERIVED_KEYS)
 
 
@@ -90,12 +100,7 @@ class PreviousSecretProvider(TenantProvider):
     """CRUD for ``zidentity:PreviousSecret``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = Inputs(news)
-        inputs.name("client_id")
-        inputs.name("client_key")
-        inputs.integer("overlap_days", 7, 0, MAX_OVERLAP_DAYS, "days")
-        for key in ("current_secret_id", "current_value", "current_expires_at"):
-            inputs.keep(key, "")
+        inputs = TABLE.check(news)
         inputs.values.update(derive_previous(olds, inputs.values, evaluation_date()))
         return CheckResult(inputs.values, inputs.failures)
 
@@ -197,19 +202,15 @@ class PreviousSecret(Resource, module="zidentity", name="PreviousSecret"):
         current_expires_at: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "client_id": client_id,
-            "client_key": client_key,
-            "overlap_days": overlap_days,
-            "current_secret_id": current_secret_id,
-            "current_value": current_value,
-            "current_expires_at": current_expires_at,
-            **dict.fromkeys(DERIVED_KEYS),
-            "previous_value": None,
-            "previous_expires_at": None,
-            "previous_live": None,
-        }
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["current_value", "previous_value"])
+        props = TABLE.props(
+            client_id=client_id,
+            client_key=client_key,
+            overlap_days=overlap_days,
+            current_secret_id=current_secret_id,
+            current_value=current_value,
+            current_expires_at=current_expires_at,
+        )
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=TABLE.secret_outputs)
         super().__init__(
             PreviousSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
         )

@@ -15,15 +15,16 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
+from providers import _inputs as p
+from providers._base import TenantProvider, gone, name_taken, without_provider_key
 from providers._check import Inputs, is_unknown, name_problem, path
 from providers._user_index import user_index
+from providers.errors import ProviderError
+from providers.tenant.records import group_fields
 from providers.tenant.scim import ScimClient, member_ids
 
-METADATA_DEFAULTS = {"exclusive": True, "adopt": False}
 
-
-class UnknownMembers(Exception):
+class UnknownMembers(ProviderError):
     """Declared members that have no SCIM user (yet); the message lists every one."""
 
 
@@ -44,6 +45,21 @@ def check_members(inputs: Inputs) -> None:
         if flag is not True and not is_unknown(flag):
             inputs.fail(path("members", user_name), f"member entries must be true, got {flag!r}")
     inputs.values["members"] = dict(members)
+
+
+TABLE = p.InputTable(
+    p.name("display_name"),
+    p.custom("members", check_members, default={}),
+    p.string("external_id"),
+    p.flag("exclusive", True, state_only=True),
+    p.flag("adopt", False, state_only=True),
+    p.output("group_id"),
+    p.output("member_ids"),
+)
+"""The resource's properties (``providers._inputs``). Never replaced: a rename is a PATCH."""
+
+METADATA_DEFAULTS = TABLE.metadata_defaults
+"""Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
 
 
 def declared_members(props: Mapping[str, Any]) -> list[str]:
@@ -82,17 +98,11 @@ class ScimGroupProvider(TenantProvider):
     """CRUD for ``scim:Group``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = Inputs(news)
-        inputs.name("display_name")
-        check_members(inputs)
-        inputs.string("external_id")
-        inputs.flag("exclusive", True)
-        inputs.flag("adopt", False)
-        return CheckResult(inputs.values, inputs.failures)
+        return TABLE.check_result(news)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # DIFF_UNKNOWN: the engine diffs the member maps itself, one entry per member.
-        return DiffResult(changes=None, replaces=[], delete_before_replace=False)
+        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         scim = self.tenant.scim
@@ -154,16 +164,17 @@ class ScimGroupProvider(TenantProvider):
         group = _full_group(scim, id_, scim.groups_snapshot().get(id_))
         if group is None:
             return ReadResult("", {})
-        ids = member_ids(group)
+        fields = group_fields(group)
+        ids = fields["member_ids"]
         live_members = _member_names(scim, ids)
         if not props.get("exclusive", True):  # members added by others are not this resource's business
             declared = set(declared_members(props))
             live_members = {name: True for name in live_members if name in declared}
         inputs = {
-            "display_name": str(group.get("displayName", "")),
+            "display_name": fields["display_name"],
             "members": live_members,
-            "external_id": str(group.get("externalId") or ""),
-            **kept_metadata(props, METADATA_DEFAULTS),
+            "external_id": fields["external_id"],
+            **TABLE.kept(props),
         }
         return ReadResult(id_, _outputs(inputs, id_, ids), inputs)
 
@@ -218,25 +229,25 @@ class ScimGroup(Resource, module="scim", name="Group"):
         resource_name: str,
         *,
         display_name: pulumi.Input[str],
-        members: pulumi.Input[Sequence[pulumi.Input[str]]] = (),
-        external_id: pulumi.Input[str] = "",
-        exclusive: pulumi.Input[bool] = True,
-        adopt: pulumi.Input[bool] = False,
+        members: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        exclusive: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        members = () if members is None else members
         if isinstance(members, str) or (
             isinstance(members, list | tuple) and all(isinstance(m, str) for m in members)
         ):
             members_input: Any = members_map(members)  # a single string fails here, at the call site
         else:
             members_input = pulumi.Output.from_input(members).apply(members_map)
-        props: dict[str, Any] = {
-            "display_name": display_name,
-            "members": members_input,
-            "external_id": external_id,
-            "exclusive": exclusive,
-            "adopt": adopt,
-            "group_id": None,
-            "member_ids": None,
-        }
+        # Defaults (None) come from TABLE: no external id, exclusive membership, no adopt.
+        props = TABLE.props(
+            display_name=display_name,
+            members=members_input,
+            external_id=external_id,
+            exclusive=exclusive,
+            adopt=adopt,
+        )
         super().__init__(ScimGroupProvider(), resource_name, props, opts)

@@ -13,13 +13,14 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
+from providers import _inputs as p
+from providers._base import TenantProvider, gone, name_taken, without_provider_key
 from providers._check import Inputs, is_unknown, path
 from providers._user_index import user_index
 from providers.tenant.errors import Conflict, NotFound
+from providers.tenant.records import user_fields
 
 ON_DELETE_CHOICES = ("deactivate", "delete")
-METADATA_DEFAULTS = {"on_delete": "deactivate", "adopt": False}
 
 
 def check_emails(inputs: Inputs) -> None:
@@ -45,18 +46,26 @@ def check_emails(inputs: Inputs) -> None:
     inputs.values["emails"] = list(emails)
 
 
+TABLE = p.InputTable(
+    p.name("user_name"),
+    p.string("given_name"),
+    p.string("family_name"),
+    p.custom("emails", check_emails, default=[]),
+    p.flag("active", True),
+    p.string("external_id"),
+    p.choice("on_delete", "deactivate", ON_DELETE_CHOICES, state_only=True),
+    p.flag("adopt", False, state_only=True),
+    p.output("user_id"),
+)
+"""The resource's properties (``providers._inputs``). Never replaced: a userName change is a PATCH."""
+
+METADATA_DEFAULTS = TABLE.metadata_defaults
+"""Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
+
+
 def managed_from_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """The managed attributes of a live SCIM user, in this resource's input names."""
-    name = record.get("name") or {}
-    emails = sorted(record.get("emails") or [], key=lambda e: not e.get("primary", False))
-    return {
-        "user_name": str(record.get("userName", "")),
-        "given_name": str(name.get("givenName") or ""),
-        "family_name": str(name.get("familyName") or ""),
-        "emails": [str(e.get("value")) for e in emails if e.get("value")],
-        "active": record.get("active", True) is not False,
-        "external_id": str(record.get("externalId") or ""),
-    }
+    return user_fields(record)
 
 
 def managed_from_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,19 +121,10 @@ class ScimUserProvider(TenantProvider):
     """CRUD for ``scim:User``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = Inputs(news)
-        inputs.name("user_name")
-        inputs.string("given_name")
-        inputs.string("family_name")
-        check_emails(inputs)
-        inputs.flag("active", True)
-        inputs.string("external_id")
-        inputs.choice("on_delete", "deactivate", ON_DELETE_CHOICES)
-        inputs.flag("adopt", False)
-        return CheckResult(inputs.values, inputs.failures)
+        return TABLE.check_result(news)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=None, replaces=[], delete_before_replace=False)
+        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Create first, look up only on a clash (userName is unique): one request in the common case.
@@ -154,7 +154,7 @@ class ScimUserProvider(TenantProvider):
         record = self.tenant.scim.users_snapshot().get(id_)
         if record is None:
             return ReadResult("", {})
-        inputs = {**managed_from_record(record), **kept_metadata(props, METADATA_DEFAULTS)}
+        inputs = {**managed_from_record(record), **TABLE.kept(props)}
         return ReadResult(id_, _outputs(inputs, id_), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -201,24 +201,24 @@ class ScimUser(Resource, module="scim", name="User"):
         resource_name: str,
         *,
         user_name: pulumi.Input[str],
-        given_name: pulumi.Input[str] = "",
-        family_name: pulumi.Input[str] = "",
-        emails: pulumi.Input[Sequence[pulumi.Input[str]]] = (),
-        active: pulumi.Input[bool] = True,
-        external_id: pulumi.Input[str] = "",
-        on_delete: pulumi.Input[str] = "deactivate",
-        adopt: pulumi.Input[bool] = False,
+        given_name: pulumi.Input[str] | None = None,
+        family_name: pulumi.Input[str] | None = None,
+        emails: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        active: pulumi.Input[bool] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        on_delete: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "user_name": user_name,
-            "given_name": given_name,
-            "family_name": family_name,
-            "emails": list(emails) if isinstance(emails, tuple) else emails,
-            "active": active,
-            "external_id": external_id,
-            "on_delete": on_delete,
-            "adopt": adopt,
-            "user_id": None,
-        }
+        # Defaults (None) come from TABLE: names "", no emails, active, deactivate on delete, no adopt.
+        props = TABLE.props(
+            user_name=user_name,
+            given_name=given_name,
+            family_name=family_name,
+            emails=list(emails) if isinstance(emails, tuple) else emails,
+            active=active,
+            external_id=external_id,
+            on_delete=on_delete,
+            adopt=adopt,
+        )
         super().__init__(ScimUserProvider(), resource_name, props, opts)

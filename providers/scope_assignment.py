@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
+from providers import _inputs as p
 from providers._base import Gone, TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown, iso_date_problem, name_problem, path
 from providers.tenant.errors import NotFound, UnknownScope, unknown_scope_message
@@ -24,30 +25,43 @@ from providers.tenant.errors import NotFound, UnknownScope, unknown_scope_messag
 SCOPE_METADATA_KEYS = ("justification", "expires")
 
 
-def check_scopes(inputs: Inputs) -> list[str]:
-    """Validate the ``scopes`` map; returns the well-formed names to look up in the catalog."""
+def check_scopes(inputs: Inputs) -> None:
+    """Validate the ``scopes`` map (the catalog lookup of its names is ``check``'s, it needs the tenant)."""
     scopes = inputs.news.get("scopes")
     if scopes is None:
         scopes = {}
     if is_unknown(scopes):
         inputs.values["scopes"] = scopes
-        return []
+        return
     if not isinstance(scopes, Mapping):
         inputs.fail(
             "scopes", f"scopes must be a map of scope name to {{justification, expires}}, got {scopes!r}"
         )
-        return []
+        return
     normalised: dict[str, Any] = {}
-    names: list[str] = []
     for name, meta in scopes.items():
         problem = name_problem(name)
         if problem:
             inputs.fail(path("scopes", name), f"scope name {problem}")
-        else:
-            names.append(name)
         normalised[name] = _check_metadata(inputs, name, meta)
     inputs.values["scopes"] = normalised
-    return names
+
+
+def scope_names(scopes: Any) -> list[str]:
+    """The well-formed names of a checked ``scopes`` map, to look up in the catalog."""
+    if not isinstance(scopes, Mapping):
+        return []
+    return [name for name in scopes if name_problem(name) is None]
+
+
+TABLE = p.InputTable(
+    # Moving the assignment to another client is a replacement (a different tenant object). An unknown
+    # client_id only means the client is being updated in a preview; its id stays.
+    p.name("client_id", replace=True),
+    p.custom("scopes", check_scopes, default={}),
+    p.output("granted"),
+)
+"""The resource's properties (``providers._inputs``)."""
 
 
 def _check_metadata(inputs: Inputs, name: str, meta: Any) -> Any:
@@ -88,9 +102,8 @@ class ScopeAssignmentProvider(TenantProvider):
     """CRUD for ``zidentity:ScopeAssignment``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = Inputs(news)
-        inputs.name("client_id")
-        names = check_scopes(inputs)
+        inputs = TABLE.check(news)
+        names = scope_names(inputs.values.get("scopes"))
         if names:
             catalog = self.tenant.zidentity.catalog()  # a read-only GET, once per process
             try:
@@ -102,10 +115,7 @@ class ScopeAssignmentProvider(TenantProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # DIFF_UNKNOWN: the engine diffs the scope maps itself, one entry per added/removed scope.
-        # Moving the assignment to another client is a replacement (a different tenant object).
-        # An unknown client_id only means the client is being updated in a preview; its id stays.
-        moved = not is_unknown(news.get("client_id")) and olds.get("client_id") != news.get("client_id")
-        return DiffResult(changes=None, replaces=["client_id"] if moved else [], delete_before_replace=False)
+        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
 
     def _grant_exactly(self, client_id: str, names: list[str]) -> list[str]:
         """Make the client hold exactly ``names``; returns the scope names it holds afterwards."""
@@ -204,5 +214,5 @@ class ScopeAssignment(Resource, module="zidentity", name="ScopeAssignment"):
             if literal
             else pulumi.Output.from_input(scopes).apply(scopes_map)
         )
-        props: dict[str, Any] = {"client_id": client_id, "scopes": scopes_input, "granted": None}
+        props = TABLE.props(client_id=client_id, scopes=scopes_input)
         super().__init__(ScopeAssignmentProvider(), resource_name, props, opts)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from providers._base import NameTaken, TenantProvider
+from providers.errors import NotConfigured, ProviderError
 from providers.tenant.errors import Unauthorized
 from providers.tenant.settings import TenantSettings
 
@@ -65,3 +66,23 @@ def test_a_bug_keeps_its_whole_traceback() -> None:
     provider = configured(Failing(KeyError("value")))
 
     assert "_deep" in formatted(provider)
+
+
+def test_every_provider_error_is_user_facing() -> None:
+    from providers.scim_group import UnknownMembers
+
+    error = UnknownMembers('no SCIM user has the userName of members["bob@example.com"]')
+    provider = configured(Failing(error))
+
+    with pytest.raises(UnknownMembers):
+        provider.read("id", {})
+    assert "_deep" not in formatted(provider)
+    assert isinstance(error, ProviderError)
+
+
+def test_an_unconfigured_provider_says_which_settings_to_set() -> None:
+    provider = Failing(KeyError("unused"))
+
+    with pytest.raises(NotConfigured, match="scope-manager:tokenUrl") as raised:
+        _ = provider.tenant
+    assert isinstance(raised.value, ProviderError | RuntimeError)

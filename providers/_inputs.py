@@ -1,0 +1,202 @@
+"""One input table per resource: each property declared once, everything else derived from it.
+
+Why: a resource's defaults, bounds and replace triggers used to be written three times - in the
+resource class's keyword defaults, in ``check()`` and in ``diff()`` - plus the metadata ``read()``
+keeps and the outputs marked secret. Modelled on a Terraform provider's schema (terraform-provider-
+random): each property is one ``Prop`` line (name, kind, default, bounds, unit, secret, replace on
+change, state-only), and the table derives
+
+- ``check(news)``: validation and defaults, every failure named by its property (``providers._check``);
+- ``props(**given)``: the resource class's property dict (a keyword left at ``None`` takes the table's
+  default, so the program sends exactly what it sent when the defaults were keyword defaults, and
+  ``pulumi preview`` of an unchanged program stays empty);
+- ``replaces(olds, news)``: the replace-on-change part of ``diff()``;
+- ``metadata_defaults`` / ``kept(old)``: inputs the tenant does not store, kept by ``read()``;
+- ``secret_outputs``: the resource's ``additional_secret_outputs``.
+
+What a table cannot say (a scopes map checked against the catalog, cross-field rules such as
+renew_before < lifetime, rotation due by expiry) stays as code next to the table: a ``custom`` property
+names its check function, and ``check(news, rules=...)`` runs cross-field rules after the properties.
+Adding an input is one table line plus its behaviour.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi.dynamic import CheckResult
+
+from common.limits import Bounded
+from providers._check import Inputs, is_unknown
+
+INPUT_KINDS = ("name", "string", "flag", "integer", "choice", "keep", "custom")
+"""Kinds the program sets; ``derived`` (set by ``check``) and ``output`` (set by the provider) are not."""
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One property of a resource. Build it with the helpers below (``name``, ``string``, ...)."""
+
+    name: str
+    kind: str
+    default: Any = None
+    low: int | None = None
+    high: int | None = None
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+    replace: bool = False
+    unknown_replaces: bool = False
+    state_only: bool = False
+    custom_check: Callable[[Inputs], Any] | None = None
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind in INPUT_KINDS
+
+
+def name(key: str, *, replace: bool = False) -> Prop:
+    """A required name; ``replace``: a known change replaces the resource (an unknown one never does:
+    it only means the object it names is being updated in a preview, and its id stays)."""
+    return Prop(key, "name", replace=replace)
+
+
+def string(key: str, default: str = "", *, state_only: bool = False, **options: Any) -> Prop:
+    return Prop(key, "string", default, state_only=state_only, **options)
+
+
+def flag(key: str, default: bool, *, state_only: bool = False) -> Prop:
+    return Prop(key, "flag", default, state_only=state_only)
+
+
+def integer(key: str, bounds: Bounded, default: int | None = None) -> Prop:
+    """A whole number within ``bounds`` (``common.limits``); ``default`` overrides the shared one."""
+    chosen = bounds.default if default is None else default
+    return Prop(key, "integer", chosen, low=bounds.low, high=bounds.high, unit=bounds.unit)
+
+
+def choice(key: str, default: str, choices: Sequence[str], *, state_only: bool = False) -> Prop:
+    return Prop(key, "choice", default, choices=tuple(choices), state_only=state_only)
+
+
+def keep(key: str, default: Any = "", *, secret: bool = False) -> Prop:
+    """Taken over as given (another resource's output, checked where it is made)."""
+    return Prop(key, "keep", default, secret=secret)
+
+
+def custom(key: str, check: Callable[[Inputs], Any], default: Any = None) -> Prop:
+    """An input validated by ``check(inputs)``, which sets ``inputs.values[key]`` itself."""
+    return Prop(key, "custom", default, custom_check=check)
+
+
+def derived(key: str) -> Prop:
+    """An input ``check`` derives (from the stored inputs, the day...), never set by the program."""
+    return Prop(key, "derived")
+
+
+def output(key: str, *, secret: bool = False) -> Prop:
+    """An output the provider sets; ``secret`` marks it with ``additional_secret_outputs``."""
+    return Prop(key, "output", secret=secret)
+
+
+def _or_default(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+class InputTable:
+    """The properties of one resource, in the order the resource class declares them."""
+
+    def __init__(self, *props: Prop) -> None:
+        self.props_in_order = props
+        self.by_name = {prop.name: prop for prop in props}
+
+    @property
+    def inputs(self) -> tuple[Prop, ...]:
+        return tuple(prop for prop in self.props_in_order if prop.is_input)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.inputs)
+
+    def names(self, kind: str) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.props_in_order if prop.kind == kind)
+
+    def check(self, news: Mapping[str, Any], rules: Iterable[Callable[[Inputs], None]] = ()) -> Inputs:
+        """Validate and default every input the program sets, then run the cross-field ``rules``."""
+        inputs = Inputs(news)
+        for prop in self.inputs:
+            _check_one(inputs, prop)
+        for rule in rules:
+            rule(inputs)
+        return inputs
+
+    def check_result(
+        self, news: Mapping[str, Any], rules: Iterable[Callable[[Inputs], None]] = ()
+    ) -> CheckResult:
+        inputs = self.check(news, rules)
+        return CheckResult(inputs.values, inputs.failures)
+
+    def props(self, **given: Any) -> dict[str, Any]:
+        """The resource class's property dict: each input as given, ``None`` taking the table's default;
+        derived inputs and outputs ``None`` (the engine fills them in)."""
+        unknown = set(given) - set(self.input_names)
+        if unknown:
+            raise TypeError(f"not an input of this resource: {', '.join(sorted(unknown))}")
+        result: dict[str, Any] = {}
+        for prop in self.props_in_order:
+            value = given.get(prop.name) if prop.is_input else None
+            result[prop.name] = copy.copy(prop.default) if value is None and prop.is_input else value
+        return result
+
+    def replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """The replace-on-change properties whose value changed (absent counts as the default)."""
+        reasons = []
+        for prop in self.props_in_order:
+            if not prop.replace:
+                continue
+            new = news.get(prop.name)
+            if is_unknown(new):
+                if prop.unknown_replaces:
+                    reasons.append(prop.name)
+            elif _or_default(olds.get(prop.name), prop.default) != _or_default(new, prop.default):
+                reasons.append(prop.name)
+        return reasons
+
+    def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterable[str]) -> bool:
+        """Whether any of ``keys`` differs between the stored and the new inputs."""
+        return any(olds.get(key) != news.get(key) for key in keys)
+
+    @property
+    def metadata_defaults(self) -> dict[str, Any]:
+        """Inputs the tenant does not store, with the default ``read()`` gives state that lacks them."""
+        return {prop.name: prop.default for prop in self.props_in_order if prop.state_only}
+
+    def kept(self, old: Mapping[str, Any]) -> dict[str, Any]:
+        """The state-only inputs carried over from state by ``read()`` (default when absent)."""
+        return {key: old.get(key, default) for key, default in self.metadata_defaults.items()}
+
+    @property
+    def secret_outputs(self) -> list[str]:
+        """The properties to mark with ``additional_secret_outputs``."""
+        return [prop.name for prop in self.props_in_order if prop.secret]
+
+
+def _check_one(inputs: Inputs, prop: Prop) -> None:
+    if prop.kind == "name":
+        inputs.name(prop.name)
+    elif prop.kind == "string":
+        inputs.string(prop.name, prop.default)
+    elif prop.kind == "flag":
+        inputs.flag(prop.name, prop.default)
+    elif prop.kind == "integer":
+        assert prop.low is not None and prop.high is not None
+        inputs.integer(prop.name, prop.default, prop.low, prop.high, prop.unit)
+    elif prop.kind == "choice":
+        inputs.choice(prop.name, prop.default, prop.choices)
+    elif prop.kind == "keep":
+        inputs.keep(prop.name, prop.default)
+    elif prop.custom_check is not None:
+        prop.custom_check(inputs)
