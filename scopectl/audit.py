@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from access_model import desired_state
+from common.limits import RENEW_BEFORE_DAYS
 from scopectl import drift as d
 from scopectl.errors import EXIT_CHANGES, EXIT_OK, ScopectlError, write_text
 from scopectl.findings import is_privileged_scope
@@ -33,7 +34,9 @@ from scopectl.tenant_access import (
     tenant_settings,
 )
 
-DEFAULT_EXPIRING_DAYS = 14
+# "Expiring" means inside the default renewal window: the next run of a stack with default settings
+# would rotate such a secret, so the audit flags it as soon as the stack would.
+DEFAULT_EXPIRING_DAYS: int = RENEW_BEFORE_DAYS.default  # type: ignore[assignment]
 
 _SECTIONS = (
     ("Undeclared API clients", "client", (d.UNDECLARED_CLIENT,)),
