@@ -52,7 +52,6 @@ def test_config_schemas_carry_defaults() -> None:
     assert defaults["secret-max-lifetime"] == {"maxLifetimeDays": 90}
     assert defaults["max-scopes-per-client"] == {"maxScopes": 8}
     assert defaults["privileged-groups-exclusive"] == {"privilegedGroups": ["*quarantine*", "*admin*"]}
-    assert defaults["scopes-in-catalog"]["catalog"] == rules.DEFAULT_CATALOG
     assert defaults["client-has-rotating-secret"] == {"requireSchedule": True}
     assert defaults["secret-overlap-minimum"] == {"minimumDays": 1}
     assert defaults["secret-overlap-within-lifetime"] == {"marginDays": 0}
