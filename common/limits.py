@@ -46,6 +46,13 @@ ROTATE_EVERY_DAYS = Bounded(default=None, low=1, high=SECRET_LIFETIME_DAYS.high,
 ACCESS_TOKEN_LIFETIME = Bounded(default=3600, low=60, high=86_400, unit="seconds")
 """Seconds an access token issued to a client stays valid (the tenant's bounds)."""
 
+CLIENT_NAME_MAX_LENGTH = 255
+"""Characters in an API client's name: what the tenant accepts, so every client it holds can be declared
+(and exported)."""
+
+CLIENT_DESCRIPTION_MAX_LENGTH = 4096
+"""Characters in an API client's description (the tenant's limit)."""
+
 MAX_SECRETS_PER_CLIENT = 2
 """The API's cap: a third secret silently replaces the most recent one."""
 

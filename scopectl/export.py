@@ -96,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         progress.step(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
+    for client, why in exported.undeclarable_clients:
+        progress.step(f"not exported: API client {client.name!r} (id {client.id}): {why}")
     access = exported.access
     progress.step(
         f"exported {plural(len(access.get('clients', {})), 'client')}, "
@@ -141,6 +143,9 @@ def render(exported: ExportedModel, settings: TenantSettings, today: dt.date) ->
             f"# Not exported: API client {excluded.name!r} (id {excluded.id}), whose credentials this export"
         )
         lines.append("# used; managing it from the same stack could lock the stack out of its own tenant.")
+    for client, why in exported.undeclarable_clients:
+        lines.append(f"# Not exported: API client {client.name!r} (id {client.id}): {why}; rename it in the")
+        lines.append("# console and export again to manage it here.")
     lines.append("config:")
     for key in _PLAIN_SETTINGS:
         value = getattr(settings, SETTING_FIELDS[key])

@@ -41,6 +41,21 @@ class ExportedModel:
     todo_scopes: dict[str, list[str]] = field(default_factory=dict)  # client key -> write/admin scopes
     skipped_members: dict[str, list[str]] = field(default_factory=dict)  # group key -> non-user members
     excluded_client: LiveClient | None = None
+    undeclarable_clients: list[tuple[LiveClient, str]] = field(default_factory=list)  # (client, why)
+
+
+def undeclarable_name(name: str) -> str | None:
+    """Why a tenant's client name cannot be declared in the model (None: it can).
+
+    The tenant keeps names the model refuses (the console trims nothing): a name with whitespace at
+    either end would be changed by any declaration, so such a client is set aside, named in the output,
+    rather than exported into a stack file that does not validate.
+    """
+    if not name.strip():
+        return "its name is blank"
+    if name != name.strip():
+        return "its name starts or ends with whitespace, which a stack file cannot declare"
+    return None
 
 
 def build_model(
@@ -58,6 +73,10 @@ def build_model(
         for client in live.clients:
             if client.id == live.admin_client_id:
                 exported.excluded_client = client
+                continue
+            why = undeclarable_name(client.name)
+            if why is not None:
+                exported.undeclarable_clients.append((client, why))
                 continue
             key = keys.make(client.name, prefix="client")
             clients[key] = _client(client)

@@ -145,9 +145,9 @@ CASES = [
     ),
     Case(
         "name-too-long",
-        "clients: {reporting: {owner: a@b.c, name: " + "x" * 129 + "}}",
+        "clients: {reporting: {owner: a@b.c, name: " + "x" * 256 + "}}",
         "clients.reporting.name",
-        "must be at most 128 characters long",
+        "must be at most 255 characters long",
     ),
     Case(
         "justification-blank",

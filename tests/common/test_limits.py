@@ -7,6 +7,8 @@ import inspect
 from access_model import schema
 from common.limits import (
     ACCESS_TOKEN_LIFETIME,
+    CLIENT_DESCRIPTION_MAX_LENGTH,
+    CLIENT_NAME_MAX_LENGTH,
     MODEL_MIN_RENEW_BEFORE_DAYS,
     OVERLAP_DAYS,
     RENEW_BEFORE_DAYS,
@@ -58,3 +60,10 @@ def test_the_shared_module_stays_cheap_to_import() -> None:
         source = inspect.getsource(module)
         assert "import pulumi" not in source and "from pulumi" not in source
         assert "jsonschema" not in source
+
+
+def test_the_schema_accepts_every_client_name_and_description_the_tenant_accepts() -> None:
+    # `scopectl export` writes what the tenant holds; a model stricter than the tenant could not say it.
+    client = schema()["$defs"]["client"]["properties"]
+    assert client["name"]["maxLength"] == CLIENT_NAME_MAX_LENGTH
+    assert client["description"]["maxLength"] == CLIENT_DESCRIPTION_MAX_LENGTH

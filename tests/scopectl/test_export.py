@@ -304,3 +304,29 @@ def test_every_exported_string_reads_back_as_the_same_string(value):
     assert yaml.safe_load(f"key: {written}")["key"] == value
     if value in ("1e3", "0o17", "12", ".inf", "true", "null", "~"):
         assert written.startswith("'")  # a YAML 1.2 reader (the Pulumi CLI) would not see a string otherwise
+
+
+def test_a_console_client_with_a_padded_name_is_named_and_left_out_not_a_failed_export(
+    handmade, tmp_path, capsys
+):
+    # The tenant keeps a name with a trailing space; a stack file cannot declare it (the model refuses
+    # surrounding whitespace), so the export says which client it left out and why, and still succeeds.
+    with handmade["emu"].admin_http() as http:
+        body = {
+            "name": "legacy sync ",
+            "status": True,
+            "accessTokenLifeTime": 3600,
+            "clientAuthentication": {"authType": "SECRET"},
+            "clientResources": [],
+        }
+        response = http.post(f"{ADMIN_API}/api-clients", json=body)
+        response.raise_for_status()
+        padded_id = response.json()["id"]
+
+    code, output, err = export(handmade, tmp_path, capsys=capsys)
+
+    assert code == 0
+    assert f"not exported: API client 'legacy sync ' (id {padded_id}): its name starts or ends with" in err
+    assert f"# Not exported: API client 'legacy sync ' (id {padded_id})" in output.read_text()
+    exported_names = {c.name for c in load_stack(output).clients.values()}
+    assert exported_names == set(handmade["clients"])

@@ -277,13 +277,18 @@ def test_keys_from_tenant_names_are_valid_unique_and_readable() -> None:
     assert validate(access) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the tenant takes client names up to 255 characters and descriptions up to 4096 "
-    "(docs/emulator.md), the access model only 128 and 1024, so `scopectl export` of such a tenant "
-    "stops with 'internal error: the exported model does not validate'",
-)
 def test_a_client_with_the_longest_name_and_description_the_tenant_accepts_exports_to_a_valid_model() -> None:
     live = tenant(clients=[client("n" * 255, description="d" * 4096)])
 
     assert validate(build_model(live, is_write_scope).access) == []
+
+
+@pytest.mark.parametrize("name", [" padded", "padded ", "\tpadded"])
+def test_a_client_whose_name_a_stack_file_cannot_declare_is_set_aside_not_exported(name: str) -> None:
+    live = tenant(clients=[client(name), client("kept")])
+
+    exported = build_model(live, is_write_scope)
+
+    assert [body["name"] for body in exported.access["clients"].values()] == ["kept"]
+    assert [(c.name, "whitespace" in why) for c, why in exported.undeclarable_clients] == [(name, True)]
+    assert validate(exported.access) == []
