@@ -37,8 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from providers.tenant import Tenant, TenantSettings, member_ids  # noqa: E402
-from providers.tenant.scim import GROUP_SCHEMA, USER_SCHEMA  # noqa: E402
+from providers.tenant import GROUP_SCHEMA, USER_SCHEMA, Tenant, TenantSettings, member_ids  # noqa: E402  # noqa: E402
 from tests.support.emulator import RunningEmulator, run_emulator  # noqa: E402
 
 BULK_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"

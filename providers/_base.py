@@ -18,8 +18,14 @@ from urllib.parse import urlsplit
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 # The settings' keys and their stack config namespace live in one place, the settings module.
-from providers.tenant.errors import TenantError, Unauthorized
-from providers.tenant.settings import CONFIG_KEYS, CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, SETTING_FIELDS
+from providers.tenant import (
+    CONFIG_KEYS,
+    CONFIG_NAMESPACE,
+    SECRET_CONFIG_KEYS,
+    SETTING_FIELDS,
+    TenantError,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
     from providers.tenant import Tenant, TenantSettings

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from providers.clock import evaluation_time
-from providers.tenant import Tenant
-from providers.tenant.errors import TenantError
-from providers.tenant.tokens import ClientCredentials
+from providers.tenant import ClientCredentials, Tenant, TenantError
 
 
 class VerificationFailed(TenantError):

@@ -24,7 +24,7 @@ from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
 from providers._verify import verify_secret
 from providers.clock import evaluation_time
-from providers.tenant.errors import NotFound
+from providers.tenant import NotFound
 
 MIN_LIFETIME_DAYS = 30
 MAX_LIFETIME_DAYS = 365

@@ -36,7 +36,7 @@ from pulumi.runtime import rpc
 from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
 from providers._verify import evaluation_date, verify_secret
-from providers.tenant.errors import NotFound
+from providers.tenant import NotFound
 
 MAX_OVERLAP_DAYS = 60
 PROGRAM_KEYS = (

@@ -18,7 +18,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
 from providers._check import Inputs, is_unknown, name_problem, path
 from providers._user_index import user_index
-from providers.tenant.scim import ScimClient, member_ids
+from providers.tenant import ScimClient, member_ids
 
 METADATA_DEFAULTS = {"exclusive": True, "adopt": False}
 

@@ -16,7 +16,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from providers._base import TenantProvider, gone, kept_metadata, name_taken, without_provider_key
 from providers._check import Inputs, is_unknown, path
 from providers._user_index import user_index
-from providers.tenant.errors import Conflict, NotFound
+from providers.tenant import Conflict, NotFound
 
 ON_DELETE_CHOICES = ("deactivate", "delete")
 METADATA_DEFAULTS = {"on_delete": "deactivate", "adopt": False}

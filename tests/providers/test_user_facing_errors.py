@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from providers._base import NameTaken, TenantProvider
-from providers.tenant.errors import Unauthorized
-from providers.tenant.settings import TenantSettings
+from providers.tenant import TenantSettings, Unauthorized
 
 TOKEN_URL = "https://acme.zslogin.net/oauth2/v1/token"
 

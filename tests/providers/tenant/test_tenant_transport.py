@@ -15,19 +15,21 @@ import httpx
 import pytest
 
 from providers.tenant import (
+    UNREACHABLE_ATTEMPTS,
+    UNREACHABLE_WAIT,
     Conflict,
     ConnectionFailed,
+    HttpTransport,
     NotFound,
     OutcomeUnknown,
     RateLimited,
+    Redactor,
     ServerError,
     Tenant,
     TenantSettings,
     Unauthorized,
     Unreachable,
 )
-from providers.tenant.redact import Redactor
-from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT, HttpTransport
 from tests.providers.tenant.conftest import FakeTime, mock_tenant
 
 URL = "http://127.0.0.1:1/thing"
