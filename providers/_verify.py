@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from providers.clock import evaluation_time
-from providers.tenant import ClientCredentials, Tenant, TenantError
+from providers.tenant import Tenant, TenantError
 
 
 class VerificationFailed(TenantError):
@@ -39,7 +39,7 @@ def verify_secret(tenant: Tenant, client_id: str, value: str, what: str, consequ
     revoked").
     """
     token_url = str(tenant.settings.token_url or "")
-    grant = ClientCredentials(tenant.transport, token_url, client_id, value, tenant.redactor)
+    grant = tenant.client_credentials(client_id, value)
     try:
         grant.token()
     except TenantError as error:

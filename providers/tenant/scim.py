@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -87,7 +88,9 @@ class ScimClient:
         batch_size: int = 100,
         snapshot_ttl: float = 30.0,
         page_size: int = PAGE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` times the shared listings (the `Tenant`'s clock, so tests control their freshness)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._transport = transport
@@ -95,8 +98,8 @@ class ScimClient:
         self._base = scim_url.rstrip("/")
         self.batch_size = batch_size
         self.page_size = page_size
-        self._users = SharedListing("scim-users", self._load_users, snapshot_ttl)
-        self._groups = SharedListing("scim-groups", self._load_groups, snapshot_ttl)
+        self._users = SharedListing("scim-users", self._load_users, snapshot_ttl, clock=clock)
+        self._groups = SharedListing("scim-groups", self._load_groups, snapshot_ttl, clock=clock)
         self._versions: dict[str, str] = {}
         # Learned from the first group listing: False on servers that list groups without members
         # (ZPA), where a listing cannot answer `get_group` and is not worth building for it.
@@ -104,6 +107,11 @@ class ScimClient:
 
     def __repr__(self) -> str:
         return f"ScimClient({self._base!r}, batch_size={self.batch_size})"
+
+    @property
+    def auth(self) -> Auth:
+        """How this client authenticates (the static SCIM token, or the API client's OAuth token)."""
+        return self._auth
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -144,12 +145,14 @@ class ZIdentityClient:
         snapshot_ttl: float,
         *,
         page_size: int = PAGE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` times the shared listing (the `Tenant`'s clock, so tests control its freshness)."""
         self.page_size = page_size
         self._transport = transport
         self._auth = auth
         self._base = admin_api_url.rstrip("/")
-        self._clients = SharedListing("api-clients", self._load_clients, snapshot_ttl)
+        self._clients = SharedListing("api-clients", self._load_clients, snapshot_ttl, clock=clock)
         self._catalog: ScopeCatalog | None = None
         self._catalog_lock = threading.Lock()
         self._client_locks: dict[str, threading.Lock] = {}
@@ -157,6 +160,11 @@ class ZIdentityClient:
 
     def __repr__(self) -> str:
         return f"ZIdentityClient({self._base!r})"
+
+    @property
+    def auth(self) -> Auth:
+        """How this client authenticates (the API client's cached OAuth token)."""
+        return self._auth
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
