@@ -68,11 +68,6 @@ class ScopeCatalog:
             close = [lowered[n] for n in difflib.get_close_matches(name.lower(), list(lowered), n=limit)]
         return close
 
-    def scope(self, name: str) -> Scope:
-        if name not in self._by_name:
-            raise UnknownScope({name: self.suggest(name)})
-        return self._by_name[name]
-
     def resolve(self, names: Iterable[str]) -> list[str]:
         """Scope ids for names, in the given order; one `UnknownScope` naming every unknown name."""
         names = list(names)

@@ -269,12 +269,6 @@ class ScimClient:
     def _find_user_live(self, user_name: str) -> Record | None:
         return self._find_live("Users", "userName", user_name)
 
-    def user_ids_by_user_name(self, names: Iterable[str]) -> dict[str, str]:
-        """userName -> id for the names that exist, from the shared users listing (one listing for
-        all callers, however many names and groups ask)."""
-        index = {str(u.get("userName", "")).casefold(): uid for uid, u in self.users_snapshot().items()}
-        return {name: index[name.casefold()] for name in names if name.casefold() in index}
-
     def create_user(self, body: Mapping[str, Any]) -> Record:
         """Create a user; a lost response is resolved by its userName instead of creating twice."""
         full = {"schemas": [USER_SCHEMA], **body}
@@ -410,10 +404,6 @@ class ScimClient:
             self.set_members(str(created["id"]), members)
             created["members"] = [{"value": m} for m in members]
         return created
-
-    def replace_group(self, group_id: str, body: Mapping[str, Any]) -> Record | None:
-        """Full replace (PUT). Returns the group, or None if the server answered without a body."""
-        return self._replace("Groups", GROUP_SCHEMA, group_id, body)
 
     def patch_group(
         self,
