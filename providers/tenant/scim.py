@@ -28,14 +28,13 @@ from urllib.parse import quote
 import httpx
 
 from providers.tenant.errors import (
-    AmbiguousMatch,
     ApiError,
     Conflict,
-    ConnectionFailed,
     NotFound,
     OutcomeUnknown,
     PreconditionFailed,
 )
+from providers.tenant.idempotent import Create, create_idempotently, one_named
 from providers.tenant.snapshot import Record, SharedListing
 from providers.tenant.transport import Auth, HttpTransport
 
@@ -175,43 +174,27 @@ class ScimClient:
         self._remember_version(resource_id, response, body)
         return normalize(body)
 
-    def _create(self, kind: str, body: Mapping[str, Any], lookup: Any) -> Record:
-        """POST a resource; after a lost response, find what the first attempt made (via `lookup`)."""
-        outcome_unknown = False
-        budget = self._transport.retry_budget()
-        while True:
-            try:
-                response = self._request("POST", f"/{kind}", json_body=dict(body), idempotent=False)
-            except OutcomeUnknown:
-                self._invalidate()
-                found = lookup()
-                if found is not None:
-                    self._check_made_by(kind, body, found)
-                    log.info("SCIM create in %s: response lost, found the created resource", kind)
-                    return found
-                outcome_unknown = True
-                if not budget.wait():
-                    raise ConnectionFailed(
-                        "POST",
-                        httpx.URL(self._base).path + f"/{kind}",
-                        f"create outcome unknown {budget.attempts} times",
-                    ) from None
-                continue
-            except Conflict:
-                if not outcome_unknown:
-                    raise
-                self._invalidate()
-                found = lookup()
-                if found is None:
-                    raise
-                self._check_made_by(kind, body, found)
-                log.info("SCIM create in %s: retry clashed, returning the resource made first", kind)
-                return found
-            self._invalidate()
+    def _create(self, kind: str, body: Mapping[str, Any], attribute: str) -> Record:
+        """POST a resource; after a lost response, find what the first attempt made by its unique
+        `attribute` (`idempotent.create_idempotently`)."""
+        name = str(body.get(attribute) or "")
+
+        def send() -> Record:
+            response = self._request("POST", f"/{kind}", json_body=dict(body), idempotent=False)
             created = normalize(self._transport.json(response))
             if created.get("id"):
                 self._remember_version(str(created["id"]), response, created)
             return created
+
+        create = Create(
+            send=send,
+            find=(lambda: self._find_live(kind, attribute, name)) if name else None,
+            check_made_by=lambda found: self._check_made_by(kind, body, found),
+            invalidate=self._invalidate,
+            what=f"SCIM {kind} {attribute} {name!r}",
+            path=httpx.URL(self._base).path + f"/{kind}",
+        )
+        return create_idempotently(create, self._transport.retry_budget())
 
     def _check_made_by(self, kind: str, body: Mapping[str, Any], found: Record) -> None:
         """Raise `Conflict` unless `found` (looked up by its unique name after a lost create response)
@@ -271,9 +254,7 @@ class ScimClient:
 
     def create_user(self, body: Mapping[str, Any]) -> Record:
         """Create a user; a lost response is resolved by its userName instead of creating twice."""
-        full = {"schemas": [USER_SCHEMA], **body}
-        user_name = str(full.get("userName", ""))
-        return self._create("Users", full, lambda: self._find_user_live(user_name) if user_name else None)
+        return self._create("Users", {"schemas": [USER_SCHEMA], **body}, "userName")
 
     def _replace(self, kind: str, schema: str, resource_id: str, body: Mapping[str, Any]) -> Record | None:
         """PUT a whole resource; its body, or None when the server answered without one."""
@@ -396,10 +377,7 @@ class ScimClient:
         members = member_ids(full)
         if len(members) > self.batch_size:
             full["members"] = []
-        display_name = str(full.get("displayName", ""))
-        created = self._create(
-            "Groups", full, lambda: self._find_group_live(display_name) if display_name else None
-        )
+        created = self._create("Groups", full, "displayName")
         if len(members) > self.batch_size:
             self.set_members(str(created["id"]), members)
             created["members"] = [{"value": m} for m in members]
@@ -567,11 +545,5 @@ def _as_int(value: Any) -> int | None:
 
 
 def _one_match(records: Iterable[Mapping[str, Any]], attribute: str, wanted: str, kind: str) -> Record | None:
-    folded = wanted.casefold()
-    matches = [r for r in records if str(r.get(attribute, "")).casefold() == folded]
-    if len(matches) > 1:
-        exact = [r for r in matches if r.get(attribute) == wanted]
-        if len(exact) == 1:
-            return copy.deepcopy(dict(exact[0]))
-        raise AmbiguousMatch(f"{len(matches)} {kind} have {attribute} {wanted!r}")
-    return copy.deepcopy(dict(matches[0])) if matches else None
+    """The one resource with this userName/displayName, compared case-insensitively (RFC 7643)."""
+    return one_named(records, attribute, wanted, kind=kind, fold_case=True)

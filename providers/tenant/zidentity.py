@@ -30,7 +30,7 @@ import copy
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -38,12 +38,12 @@ import httpx
 
 from providers.tenant.catalog import ScopeCatalog
 from providers.tenant.errors import (
-    AmbiguousMatch,
     ConcurrentUpdate,
     Conflict,
     ConnectionFailed,
     OutcomeUnknown,
 )
+from providers.tenant.idempotent import Create, create_idempotently, one_named
 from providers.tenant.snapshot import Record, SharedListing
 from providers.tenant.transport import Auth, HttpTransport
 
@@ -109,6 +109,11 @@ def _fields_set_by(record: Mapping[str, Any], like: Mapping[str, Any] | None = N
             for scope in resource.get("selectedScopes") or []
         }
     return fields
+
+
+def _named(records: Iterable[Mapping[str, Any]], name: str) -> Record | None:
+    """The one client named exactly `name` (client names are case-sensitive and unique per tenant)."""
+    return one_named(records, "name", name, kind="API clients", fold_case=False)
 
 
 def _comparable(record: Mapping[str, Any], key: str) -> Any:
@@ -225,55 +230,24 @@ class ZIdentityClient:
 
     def find_client_by_name(self, name: str) -> Record | None:
         """The client with exactly this name (case-sensitive), from the shared listing; None if absent."""
-        return self._match_name(self._clients.get().values(), name)
-
-    @staticmethod
-    def _match_name(records: Any, name: str) -> Record | None:
-        matches = [r for r in records if r.get("name") == name]
-        if len(matches) > 1:
-            ids = ", ".join(sorted(str(r.get("id")) for r in matches))
-            raise AmbiguousMatch(f"{len(matches)} API clients are named {name!r} ({ids})")
-        return copy.deepcopy(matches[0]) if matches else None
+        return _named(self._clients.get().values(), name)
 
     def create_client(self, body: Mapping[str, Any]) -> Record:
-        """Create a client; if a lost response left one behind, return that one instead of a duplicate."""
+        """Create a client; if a lost response left one behind, return that one instead of a duplicate
+        (`idempotent.create_idempotently`; names are unique per tenant)."""
         name = body.get("name")
-        outcome_unknown = False
         path = "/api-clients"
-        budget = self._transport.retry_budget()
-        while True:
-            try:
-                created = self._transport.json(
-                    self._request("POST", path, json_body=dict(body), idempotent=False)
-                )
-                self._clients.invalidate()
-                return created
-            except OutcomeUnknown:
-                self._clients.invalidate()
-                if not isinstance(name, str):
-                    raise
-                found = self._match_name(self.list_clients(), name)
-                if found is not None:
-                    self._check_made_by(body, found, path)
-                    log.info("create of API client %r: response lost, found the created client", name)
-                    return found
-                outcome_unknown = True
-            except Conflict:
-                if not outcome_unknown or not isinstance(name, str):
-                    raise
-                self._clients.invalidate()
-                found = self._match_name(self.list_clients(), name)
-                if found is None:
-                    raise
-                self._check_made_by(body, found, path)
-                log.info("create of API client %r: retry clashed, returning the client made first", name)
-                return found
-            if not budget.wait():
-                raise ConnectionFailed(
-                    "POST",
-                    httpx.URL(self._base + path).path,
-                    f"create outcome unknown {budget.attempts} times",
-                )
+        create = Create(
+            send=lambda: self._transport.json(
+                self._request("POST", path, json_body=dict(body), idempotent=False)
+            ),
+            find=(lambda: _named(self.list_clients(), name)) if isinstance(name, str) else None,
+            check_made_by=lambda found: self._check_made_by(body, found, path),
+            invalidate=self._clients.invalidate,
+            what=f"API client {name!r}",
+            path=httpx.URL(self._base + path).path,
+        )
+        return create_idempotently(create, self._transport.retry_budget())
 
     def _check_made_by(self, body: Mapping[str, Any], found: Record, path: str) -> None:
         """Raise `Conflict` unless `found` (looked up by name after a lost create response) can be
