@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -100,6 +101,7 @@ class ScimClient:
         self._users = SharedListing("scim-users", self._load_users, snapshot_ttl, clock=clock)
         self._groups = SharedListing("scim-groups", self._load_groups, snapshot_ttl, clock=clock)
         self._versions: dict[str, str] = {}
+        self._group_names = GroupNames(self._list_group_names, snapshot_ttl, clock)
         # Learned from the first group listing: False on servers that list groups without members
         # (ZPA), where a listing cannot answer `get_group` and is not worth building for it.
         self._lists_members: bool | None = None
@@ -370,6 +372,22 @@ class ScimClient:
     def _find_group_live(self, display_name: str) -> Record | None:
         return self._find_live("Groups", "displayName", display_name)
 
+    def group_named(self, display_name: str) -> Record | None:
+        """The group with this displayName (case-insensitive; `id` and `displayName` only), or None,
+        answered from a listing of every group's name at most `snapshot_ttl` old and kept current
+        with this process's own group creates, renames and deletes.
+
+        Why not a create that the server refuses on a clash, as for users: SCIM does not make a
+        group's displayName unique (RFC 7643 §4.2, uniqueness "none"), so a create would quietly make
+        a second group. Why not a lookup per create: 500 groups would cost 500 searches, where one
+        listing of names answers them all. A group someone else creates after that listing is seen
+        once the listing is `snapshot_ttl` old, the same freshness `find_group` accepts.
+        """
+        return self._group_names.find(display_name)
+
+    def _list_group_names(self) -> list[Record]:
+        return [{"id": g.get("id"), "displayName": g.get("displayName")} for g in self.list_groups()]
+
     def create_group(self, body: Mapping[str, Any]) -> Record:
         """Create a group. Members beyond one batch are added by batched PATCH after the create, so a
         big group never travels in one request; a lost response is resolved by displayName."""
@@ -378,6 +396,7 @@ class ScimClient:
         if len(members) > self.batch_size:
             full["members"] = []
         created = self._create("Groups", full, "displayName")
+        self._group_names.put(created)
         if len(members) > self.batch_size:
             self.set_members(str(created["id"]), members)
             created["members"] = [{"value": m} for m in members]
@@ -393,6 +412,8 @@ class ScimClient:
     ) -> Record | None:
         """PATCH a group (ops should be idempotent). Sends `If-Match` when a version is known; on 412
         re-reads the group and retries once with its current version."""
+        if any(str(op.get("path") or "").casefold() != "members" for op in ops):
+            self._group_names.forget()  # a rename (or a replace without a path) may change the name
         try:
             response = self._patch_group_once(group_id, ops, etag, idempotent=True)
         except PreconditionFailed:
@@ -507,7 +528,43 @@ class ScimClient:
 
     def delete_group(self, group_id: str) -> None:
         """Delete a group; one that is already gone counts as deleted."""
-        self._delete("Groups", group_id)
+        try:
+            self._delete("Groups", group_id)
+        finally:
+            self._group_names.remove(group_id)
+
+
+class GroupNames:
+    """Every group's id and displayName from one listing, fresh for `ttl` seconds, kept current with
+    this process's own group writes (`ScimClient.group_named`). Thread-safe; one load at a time."""
+
+    def __init__(self, load: Callable[[], list[Record]], ttl: float, clock: Callable[[], float]) -> None:
+        self._load, self._ttl, self._clock = load, ttl, clock
+        self._lock = threading.Lock()
+        self._groups: dict[str, Record] | None = None
+        self._taken_at = 0.0
+
+    def find(self, display_name: str) -> Record | None:
+        with self._lock:
+            if self._groups is None or self._clock() - self._taken_at >= self._ttl:
+                started = self._clock()
+                self._groups = {str(g["id"]): g for g in self._load() if g.get("id")}
+                self._taken_at = started
+            return _one_match(self._groups.values(), "displayName", display_name, "groups")
+
+    def put(self, group: Mapping[str, Any]) -> None:
+        with self._lock:
+            if self._groups is not None and group.get("id"):
+                self._groups[str(group["id"])] = {"id": group["id"], "displayName": group.get("displayName")}
+
+    def remove(self, group_id: str) -> None:
+        with self._lock:
+            if self._groups is not None:
+                self._groups.pop(group_id, None)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._groups = None
 
 
 def _patch_body(ops: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -116,6 +116,69 @@ def _named(records: Iterable[Mapping[str, Any]], name: str) -> Record | None:
     return one_named(records, "name", name, kind="API clients", fold_case=False)
 
 
+def _as_epoch(value: Any) -> int | None:
+    """An `expiresAt` as whole epoch seconds (the API sends an integer; tolerate a numeric string)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SecretLedger:
+    """What this process knows about API clients' secrets, so a create needs no listing first.
+
+    A client this process created has no secret (the API creates none with it), and every secret
+    this process creates or deletes for it afterwards is recorded, as is every listing of its secrets.
+    For such a client the ledger is *complete*: the two-secret cap check and "is this the client's
+    first secret" are answered without a request. For any other client (one an earlier run created)
+    the ledger holds only the ids it has seen, which lets a lost create tell an orphan from an older
+    secret, and callers list the secrets as before.
+
+    The one assumption: nobody adds a secret to a client during the very run that created it (another
+    writer would have to find a client minutes old). A listing of the client corrects the ledger.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, dict[str, Record]] = {}
+        self._complete: set[str] = set()
+
+    def created_client(self, client_id: str) -> None:
+        with self._lock:
+            self._secrets[client_id] = {}
+            self._complete.add(client_id)
+
+    def forget_client(self, client_id: str) -> None:
+        with self._lock:
+            self._secrets.pop(client_id, None)
+            self._complete.discard(client_id)
+
+    def listed(self, client_id: str, secrets: list[Record]) -> None:
+        with self._lock:
+            self._secrets[client_id] = {str(s.get("id")): copy.deepcopy(s) for s in secrets}
+
+    def added(self, client_id: str, secret: Mapping[str, Any]) -> None:
+        kept = {key: copy.deepcopy(value) for key, value in secret.items() if key != "value"}
+        with self._lock:
+            self._secrets.setdefault(client_id, {})[str(secret.get("id"))] = kept
+
+    def removed(self, client_id: str, secret_id: str) -> None:
+        with self._lock:
+            self._secrets.get(client_id, {}).pop(secret_id, None)
+
+    def ids(self, client_id: str) -> set[str]:
+        """Ids of the client's secrets this process has seen (complete or not)."""
+        with self._lock:
+            return set(self._secrets.get(client_id, {}))
+
+    def complete(self, client_id: str) -> list[Record] | None:
+        """The client's secrets when the ledger knows them all, else None."""
+        with self._lock:
+            if client_id not in self._complete:
+                return None
+            return [copy.deepcopy(s) for s in self._secrets.get(client_id, {}).values()]
+
+
 def _comparable(record: Mapping[str, Any], key: str) -> Any:
     """One field of a client record or PUT body in a form that compares across both: no description
     is an empty one, `status` is a boolean whatever its spelling, scopes are a set of (resource
@@ -162,6 +225,7 @@ class ZIdentityClient:
         self._catalog_lock = threading.Lock()
         self._client_locks: dict[str, threading.Lock] = {}
         self._client_locks_guard = threading.Lock()
+        self._secrets = SecretLedger()
 
     def __repr__(self) -> str:
         return f"ZIdentityClient({self._base!r})"
@@ -237,10 +301,17 @@ class ZIdentityClient:
         (`idempotent.create_idempotently`; names are unique per tenant)."""
         name = body.get("name")
         path = "/api-clients"
-        create = Create(
-            send=lambda: self._transport.json(
+
+        def send() -> Record:
+            created = self._transport.json(
                 self._request("POST", path, json_body=dict(body), idempotent=False)
-            ),
+            )
+            if isinstance(created, dict) and created.get("id"):
+                self._secrets.created_client(str(created["id"]))
+            return created
+
+        create = Create(
+            send=send,
             find=(lambda: _named(self.list_clients(), name)) if isinstance(name, str) else None,
             check_made_by=lambda found: self._check_made_by(body, found, path),
             invalidate=self._clients.invalidate,
@@ -391,23 +462,33 @@ class ZIdentityClient:
             self._request("DELETE", self._item(client_id), ok_statuses=frozenset({404}))
         finally:
             self._clients.invalidate()
+            self._secrets.forget_client(client_id)
 
     # -- secrets ----------------------------------------------------------------------------------
     def list_secrets(self, client_id: str) -> list[Record]:
         """Secrets of a client (values masked by the server). Raises `NotFound` if the client is gone."""
         body = self._transport.json(self._request("GET", self._item(client_id) + "/secrets"))
-        if isinstance(body, dict):  # tolerate an envelope, although the API answers a bare array
-            return list(body.get("records") or [])
-        return list(body)
+        # Tolerate an envelope, although the API answers a bare array.
+        secrets = list(body.get("records") or []) if isinstance(body, dict) else list(body)
+        self._secrets.listed(client_id, secrets)
+        return secrets
+
+    def secrets_of(self, client_id: str) -> list[Record]:
+        """The client's secrets without a request when this process knows them all (it created the
+        client, and every secret since went through it: see `SecretLedger`), else `list_secrets`."""
+        known = self._secrets.complete(client_id)
+        return known if known is not None else self.list_secrets(client_id)
 
     def create_secret(self, client_id: str, expires_at: int) -> Record:
         """Create a secret expiring at `expires_at` (epoch seconds); the result holds its `value`.
 
         A lost response cannot be recovered (the value is shown only once): the orphan it left is
-        deleted and the secret created again. Costs one extra GET (the listing before the create).
+        deleted and the secret created again, so the caller holds the value of the one secret that
+        stays. The orphan is found without a listing before the create: it is a secret expiring at
+        exactly `expires_at` that this process did not know of before (see `_delete_orphans`).
         """
         path = self._item(client_id) + "/secrets"
-        before = {str(s.get("id")) for s in self.list_secrets(client_id)}
+        known_before = self._secrets.ids(client_id)
         budget = self._transport.retry_budget()
         while True:
             try:
@@ -415,12 +496,7 @@ class ZIdentityClient:
                     self._request("POST", path, json_body={"expiresAt": int(expires_at)}, idempotent=False)
                 )
             except OutcomeUnknown:
-                orphans = [s for s in self.list_secrets(client_id) if str(s.get("id")) not in before]
-                for orphan in orphans:
-                    log.info(
-                        "create secret for %r: response lost; deleting orphan %s", client_id, orphan.get("id")
-                    )
-                    self.delete_secret(client_id, str(orphan["id"]))
+                self._delete_orphans(client_id, int(expires_at), known_before)
                 if not budget.wait():
                     raise ConnectionFailed(
                         "POST",
@@ -429,12 +505,27 @@ class ZIdentityClient:
                     ) from None
                 continue
             self._transport.redactor.add(created.get("value"))
+            self._secrets.added(client_id, created)
             return created
+
+    def _delete_orphans(self, client_id: str, expires_at: int, known_before: set[str]) -> None:
+        """Delete what a create whose answer was lost may have made: secrets expiring at the very
+        second this create asked for that were not known before it. A secret of someone else's
+        expiring at the same second and created meanwhile is the only thing this could mistake for
+        an orphan; an earlier secret of the client never is, whether or not this process knew it
+        (it cannot have been asked to expire at this second unless it was made within it)."""
+        for secret in self.list_secrets(client_id):
+            secret_id = str(secret.get("id"))
+            if secret_id in known_before or _as_epoch(secret.get("expiresAt")) != expires_at:
+                continue
+            log.info("create secret for %r: response lost; deleting orphan %s", client_id, secret_id)
+            self.delete_secret(client_id, secret_id)
 
     def delete_secret(self, client_id: str, secret_id: str) -> None:
         """Delete one secret; an already deleted secret (or client) counts as deleted."""
         path = self._item(client_id) + "/secrets/" + quote(secret_id, safe="")
         self._request("DELETE", path, ok_statuses=frozenset({404}))
+        self._secrets.removed(client_id, secret_id)
 
     # -- scope catalog ----------------------------------------------------------------------------
     def catalog(self) -> ScopeCatalog:
