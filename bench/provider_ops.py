@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/provider_ops.py              # full size -> bench/results/provider_ops.md
     .venv/bin/python bench/provider_ops.py --quick --out /tmp/x.md   # tiny sizes (a test runs this)
+    .venv/bin/python bench/provider_ops.py --before main  # the same sizes on main too, in one run
 
 Drives the real plugin process (``python -m pulumi.dynamic``) through the engine double against the
 emulator over loopback, with the engine working on up to ``--parallel`` resources at once (the plugin
@@ -15,9 +16,14 @@ each with a scope assignment and a secret, and 500 groups over 2,000 users. Meas
 - 1% change: one ``up`` in which about 1% of each kind changes (descriptions, an added scope, a
   rotation, a member swapped in a group, a renamed user).
 
-Requests are counted by the emulator (``/_emulator/stats``), token requests included. Goal inputs are
-the SDK's own RegisterResource payload for one resource of each type (``__provider`` included), with
-the per-resource values filled in. Nothing here asserts a time.
+Requests are counted by the emulator (``/_emulator/stats``), token requests included, and divided by
+the number of resources (requests per resource: 1.0 is one request for each resource the operation
+touches). Goal inputs are the SDK's own RegisterResource payload for one resource of each type
+(``__provider`` included), with the per-resource values filled in. Nothing here asserts a time.
+
+``--before REV`` also measures git revision REV at the same sizes: a temporary detached worktree of
+REV outside this tree runs its own ``provider_ops.py`` (its providers, its emulator), and the table
+shows both, measured in one run on one machine. The worktree is removed afterwards.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import argparse
 import copy
 import datetime as dt
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -203,8 +210,67 @@ def run(size: Size, parallel: int) -> tuple[list[Figure], dict[str, int]]:
     return figures, share
 
 
-def report(size: Size, parallel: int, figures: list[Figure], share: dict[str, int]) -> str:
-    resources = size.users + size.clients * 3 + size.groups
+@dataclass(frozen=True)
+class Before:
+    """The figures of another revision, as its own report printed them: operation -> (s, requests)."""
+
+    revision: str
+    figures: dict[str, tuple[float, int]]
+
+
+def resource_count(size: Size) -> int:
+    return size.users + size.clients * 3 + size.groups
+
+
+def per_resource(requests: int, size: Size) -> str:
+    return f"{requests / resource_count(size):.3f}"
+
+
+def measure_revision(revision: str, quick: bool, parallel: int) -> Before:
+    """Run ``bench/provider_ops.py`` of git revision ``revision`` (same sizes) in a temporary
+    detached worktree outside this tree, and read its table. The worktree goes away afterwards."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="provider-ops-before-") as parent:
+        tree = Path(parent) / "tree"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            out = Path(parent) / "before.md"
+            command = [sys.executable, str(tree / "bench" / "provider_ops.py"), "--parallel", str(parallel)]
+            command += ["--out", str(out)] + (["--quick"] if quick else [])
+            subprocess.run(command, cwd=tree, check=True, stdout=subprocess.DEVNULL)
+            text = out.read_text()
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                check=False,
+                capture_output=True,
+            )
+    return Before(commit[:12], parse_figures(text))
+
+
+def parse_figures(text: str) -> dict[str, tuple[float, int]]:
+    """operation -> (seconds, API requests) from a report's table (any version of this script)."""
+    figures = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) >= 3 and cells[2].isdigit():
+            figures[cells[0]] = (float(cells[1]), int(cells[2]))
+    return figures
+
+
+def report(
+    size: Size, parallel: int, figures: list[Figure], share: dict[str, int], before: Before | None = None
+) -> str:
+    resources = resource_count(size)
     lines = [
         "# Dynamic providers at tenant scale",
         "",
@@ -217,15 +283,30 @@ def report(size: Size, parallel: int, figures: list[Figure], share: dict[str, in
         f"scope sets (+1 scope), {share['clients']} secret rotations, {share['groups']} groups (one member "
         f"swapped) and {share['users']} users (renamed).",
         "",
-        "| operation | seconds | API requests | request mix | steps |",
-        "|---|---:|---:|---|---|",
     ]
+    if before is not None:
+        lines += [
+            f"Before: revision `{before.revision}` measured in the same run at the same sizes "
+            "(`--before`, its own providers and emulator in a temporary worktree).",
+            "",
+        ]
+    header = "| operation | seconds | API requests | request mix | steps | requests per resource |"
+    rule = "|---|---:|---:|---|---|---:|"
+    if before is not None:
+        header += " before: seconds | before: API requests | before: requests per resource |"
+        rule += "---:|---:|---:|"
+    lines += [header, rule]
     for figure in figures:
         steps = ", ".join(f"{op} {count}" for op, count in sorted(figure.steps.items()))
-        lines.append(
-            f"| {figure.operation} | {figure.seconds:.1f} | {sum(figure.requests.values())} | "
-            f"{by_kind(figure.requests)} | {steps} |"
+        total = sum(figure.requests.values())
+        row = (
+            f"| {figure.operation} | {figure.seconds:.1f} | {total} | {by_kind(figure.requests)} | {steps} | "
+            f"{per_resource(total, size)} |"
         )
+        if before is not None:
+            then = before.figures.get(figure.operation)
+            row += f" {then[0]:.1f} | {then[1]} | {per_resource(then[1], size)} |" if then else " - | - | - |"
+        lines.append(row)
     lines += ["", "Busiest routes per operation:", ""]
     for figure in figures:
         top = ", ".join(f"`{route}` {count}" for route, count in figure.requests.most_common(4))
@@ -248,6 +329,11 @@ def main() -> None:
         "--parallel", type=positive_int, default=8, help="resources in flight, at least 1 (default 8)"
     )
     parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="also measure git revision REV at the same sizes (temporary worktree), shown side by side",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=ROOT / "bench" / "results" / "provider_ops.md",
@@ -255,9 +341,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     size = QUICK if args.quick else FULL
+    before = measure_revision(args.before, args.quick, args.parallel) if args.before else None
     figures, share = run(size, args.parallel)
-    text = report(size, args.parallel, figures, share)
+    text = report(size, args.parallel, figures, share, before)
     print(text)
+    for figure in figures:
+        total = sum(figure.requests.values())
+        then = before.figures.get(figure.operation) if before else None
+        was = f" (before: {then[1]} = {per_resource(then[1], size)})" if then else ""
+        print(f"{figure.operation}: {total} requests = {per_resource(total, size)} per resource{was}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
 

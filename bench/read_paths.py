@@ -37,8 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from providers.tenant import Tenant, TenantSettings, member_ids  # noqa: E402
-from providers.tenant.scim import GROUP_SCHEMA, USER_SCHEMA  # noqa: E402
+from providers.tenant import GROUP_SCHEMA, USER_SCHEMA, Tenant, TenantSettings, member_ids  # noqa: E402  # noqa: E402
 from tests.support.emulator import RunningEmulator, run_emulator  # noqa: E402
 
 BULK_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
@@ -86,7 +85,7 @@ def bulk(tenant: Tenant, path: str, bodies: list[dict[str, Any]]) -> list[str]:
         response = tenant.transport.request(
             "POST",
             tenant.settings.scim_url + "/Bulk",
-            auth=scim._auth,
+            auth=scim.auth,
             kind="scim",
             json_body={"schemas": [BULK_SCHEMA], "failOnErrors": 1, "Operations": operations},
             headers={"Content-Type": "application/scim+json"},
@@ -160,9 +159,9 @@ def read_naive(client_ids: list[str], user_ids: list[str], group_ids: list[str])
         def get(url: str, auth: Any, kind: str) -> Callable[[], Any]:
             return lambda: tenant.transport.request("GET", url, auth=auth, kind=kind).json()
 
-        calls = [get(f"{admin}/api-clients/{i}", z._auth, "zidentity") for i in client_ids]
-        calls += [get(f"{scim_url}/Users/{i}", scim._auth, "scim") for i in user_ids]
-        calls += [get(f"{scim_url}/Groups/{i}", scim._auth, "scim") for i in group_ids]
+        calls = [get(f"{admin}/api-clients/{i}", z.auth, "zidentity") for i in client_ids]
+        calls += [get(f"{scim_url}/Users/{i}", scim.auth, "scim") for i in user_ids]
+        calls += [get(f"{scim_url}/Groups/{i}", scim.auth, "scim") for i in group_ids]
         results = parallel(calls)
         assert len(results) == len(calls)
 
@@ -195,7 +194,7 @@ def big_group(emulator: RunningEmulator, size: Size) -> list[Figure]:
             tenant.transport.request(
                 "POST",
                 url,
-                auth=tenant.scim._auth,
+                auth=tenant.scim.auth,
                 kind="scim",
                 json_body={**body, "displayName": f"big-{n}"},
             ).json()["id"]

@@ -19,8 +19,14 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 # The settings' keys and their stack config namespace live in one place, the settings module.
 from providers.errors import Gone, NameTaken, NotConfigured, ProviderError
-from providers.tenant.errors import TenantError, Unauthorized
-from providers.tenant.settings import CONFIG_KEYS, CONFIG_NAMESPACE, SECRET_CONFIG_KEYS, SETTING_FIELDS
+from providers.tenant import (
+    CONFIG_KEYS,
+    CONFIG_NAMESPACE,
+    SECRET_CONFIG_KEYS,
+    SETTING_FIELDS,
+    TenantError,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
     from providers.tenant import Tenant, TenantSettings

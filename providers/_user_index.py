@@ -15,7 +15,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Sequence
 
-from providers.tenant.scim import ScimClient
+from providers.tenant import ScimClient
 
 
 class UserIndex:

@@ -12,9 +12,7 @@ import datetime as dt
 
 from providers.clock import evaluation_time
 from providers.errors import ProviderError
-from providers.tenant import Tenant
-from providers.tenant.errors import TenantError
-from providers.tenant.tokens import ClientCredentials
+from providers.tenant import Tenant, TenantError
 
 
 class VerificationFailed(ProviderError, TenantError):
@@ -42,7 +40,7 @@ def verify_secret(tenant: Tenant, client_id: str, value: str, what: str, consequ
     revoked").
     """
     token_url = str(tenant.settings.token_url or "")
-    grant = ClientCredentials(tenant.transport, token_url, client_id, value, tenant.redactor)
+    grant = tenant.client_credentials(client_id, value)
     try:
         grant.token()
     except TenantError as error:

@@ -34,7 +34,7 @@ from providers._base import TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown
 from providers._verify import verify_secret
 from providers.clock import evaluation_time
-from providers.tenant.errors import NotFound
+from providers.tenant import NotFound
 
 TABLE = p.InputTable(
     # A known client_id that changes replaces the secret; an unknown one (the client itself is being
@@ -127,7 +127,8 @@ class ClientSecretProvider(TenantProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         client_id = str(props["client_id"])
         zidentity = self.tenant.zidentity
-        live = zidentity.list_secrets(client_id)
+        # No request when this process created the client itself (it has no secret yet).
+        live = zidentity.secrets_of(client_id)
         if len(live) >= MAX_SECRETS_PER_CLIENT:
             # A rotation inside an overlap window (a manual one: validation keeps schedules apart).
             # Creating now would make the tenant drop the *newest* secret, the one consumers moved to;
@@ -136,6 +137,10 @@ class ClientSecretProvider(TenantProvider):
             zidentity.delete_secret(client_id, str(oldest["id"]))
         expires_at = int(time.time()) + int(props["lifetime_days"]) * SECONDS_PER_DAY
         record = zidentity.create_secret(client_id, expires_at)
+        if not live:
+            # The client's first secret: no older secret exists that a failed proof would protect,
+            # so the token request that proves it is not made (verify before revoke, docs/providers.md).
+            return CreateResult(str(record["id"]), _outputs(props, record, str(record["value"])))
         try:
             verify_secret(
                 self.tenant,

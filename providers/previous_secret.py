@@ -39,7 +39,7 @@ from providers import _inputs as p
 from providers._base import TenantProvider, without_provider_key
 from providers._check import is_unknown
 from providers._verify import evaluation_date, verify_secret
-from providers.tenant.errors import NotFound
+from providers.tenant import NotFound
 
 TABLE = p.InputTable(
     p.name("client_id"),

@@ -20,8 +20,7 @@ from providers._base import TenantProvider, gone, name_taken, without_provider_k
 from providers._check import Inputs, is_unknown, name_problem, path
 from providers._user_index import user_index
 from providers.errors import ProviderError
-from providers.tenant.records import group_fields
-from providers.tenant.scim import ScimClient, member_ids
+from providers.tenant import Conflict, ScimClient, group_fields, member_ids
 
 
 class UnknownMembers(ProviderError):
@@ -105,26 +104,34 @@ class ScimGroupProvider(TenantProvider):
         return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # SCIM does not keep displayNames unique (a create would quietly make a second group), so the
+        # name is looked up first: in one listing of group names that serves every group of the run
+        # (`ScimClient.group_named`), not one search per group. A server that does refuse a clash
+        # (409) is answered by a live lookup.
         scim = self.tenant.scim
         wanted = resolve_members(scim, declared_members(props))
-        existing = scim.find_group(props["display_name"])
-        if existing is not None:
-            if not props.get("adopt"):
-                raise name_taken(
-                    f"a SCIM group named {props['display_name']!r}", existing["id"], "display_name"
-                )
-            group_id = str(existing["id"])
-            ids = self._reconcile(scim, group_id, props, wanted.values(), previously_declared=())
-            return CreateResult(group_id, _outputs(props, group_id, ids))
-        body: dict[str, Any] = {
-            "displayName": props["display_name"],
-            "members": [{"value": user_id} for user_id in sorted(wanted.values())],
-        }
-        if props.get("external_id"):
-            body["externalId"] = props["external_id"]
-        created = scim.create_group(body)
-        group_id = str(created["id"])
-        return CreateResult(group_id, _outputs(props, group_id, wanted.values()))
+        existing = scim.group_named(props["display_name"])
+        if existing is None:
+            body: dict[str, Any] = {
+                "displayName": props["display_name"],
+                "members": [{"value": user_id} for user_id in sorted(wanted.values())],
+            }
+            if props.get("external_id"):
+                body["externalId"] = props["external_id"]
+            try:
+                created = scim.create_group(body)
+            except Conflict:
+                existing = scim.find_group(props["display_name"])
+                if existing is None:
+                    raise  # a conflict that is not about the name
+            else:
+                group_id = str(created["id"])
+                return CreateResult(group_id, _outputs(props, group_id, wanted.values()))
+        if not props.get("adopt"):
+            raise name_taken(f"a SCIM group named {props['display_name']!r}", existing["id"], "display_name")
+        group_id = str(existing["id"])
+        ids = self._reconcile(scim, group_id, props, wanted.values(), previously_declared=())
+        return CreateResult(group_id, _outputs(props, group_id, ids))
 
     def _reconcile(
         self,

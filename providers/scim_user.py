@@ -17,8 +17,7 @@ from providers import _inputs as p
 from providers._base import TenantProvider, gone, name_taken, without_provider_key
 from providers._check import Inputs, is_unknown, path
 from providers._user_index import user_index
-from providers.tenant.errors import Conflict, NotFound
-from providers.tenant.records import user_fields
+from providers.tenant import Conflict, NotFound, user_fields
 
 ON_DELETE_CHOICES = ("deactivate", "delete")
 

@@ -20,7 +20,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from providers import _inputs as p
 from providers._base import Gone, TenantProvider, without_provider_key
 from providers._check import Inputs, is_unknown, iso_date_problem, name_problem, path
-from providers.tenant.errors import NotFound, UnknownScope, unknown_scope_message
+from providers.tenant import NotFound, UnknownScope, unknown_scope_message
 
 SCOPE_METADATA_KEYS = ("justification", "expires")
 

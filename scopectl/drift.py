@@ -70,14 +70,6 @@ class Drift:
 
 
 @dataclass(frozen=True)
-class AuditScope:
-    """What the audit could look at (a missing SCIM configuration skips groups and users)."""
-
-    clients: bool
-    directory: bool
-
-
-@dataclass(frozen=True)
 class _ClientRules:
     """How clients are judged: the expiry window, the clock, and which scopes are write/admin."""
 

@@ -21,8 +21,7 @@ from typing import Any
 import yaml
 
 from access_model import ACCESS_KEY, validate
-from providers.tenant import TenantSettings
-from providers.tenant.settings import SETTING_FIELDS
+from providers.tenant import SETTING_FIELDS, TenantSettings
 from scopectl.errors import EXIT_OK, ScopectlError, write_text
 from scopectl.export_model import ExportedModel, build_model
 from scopectl.findings import is_privileged_scope

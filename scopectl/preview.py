@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.tenant.redact import scrub_credentials
+from providers.tenant import scrub_credentials
 from scopectl.errors import ScopectlError
 from scopectl.resource_types import Urn
 

@@ -22,8 +22,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from providers.tenant import ConfigurationError, Deadline, Tenant, TenantSettings
-from providers.tenant.settings import NO_SCIM_URL, NO_TENANT, NO_ZIDENTITY_ENDPOINT, env_name
+from providers.tenant import (
+    NO_SCIM_URL,
+    NO_TENANT,
+    NO_ZIDENTITY_ENDPOINT,
+    ConfigurationError,
+    Deadline,
+    Tenant,
+    TenantSettings,
+    env_name,
+)
 from scopectl.errors import ScopectlError
 from scopectl.progress import Progress
 from scopectl.stack import StackFile, find_project_dir, read_config

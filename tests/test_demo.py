@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from access_model import read_stack_access
-from providers.tenant.settings import AUDIENCE
+from providers.tenant import AUDIENCE
 from tests.support.analyzer_double import PolicyPackHost, StackResource
 from tests.support.emulator import RunningEmulator
 from tests.support.engine_double import Engine, ProviderProcess

@@ -63,11 +63,6 @@ class ScopeCatalog:
         """Closest known names, for 'did you mean' messages (``common.suggest``, shared with the model)."""
         return close_matches(name, self.all_names(), limit)
 
-    def scope(self, name: str) -> Scope:
-        if name not in self._by_name:
-            raise UnknownScope({name: self.suggest(name)})
-        return self._by_name[name]
-
     def resolve(self, names: Iterable[str]) -> list[str]:
         """Scope ids for names, in the given order; one `UnknownScope` naming every unknown name."""
         names = list(names)

@@ -36,15 +36,6 @@ class UnknownScope(TenantError):
         self.unknown = dict(unknown)
         super().__init__("; ".join(unknown_scope_message(n, m) for n, m in self.unknown.items()))
 
-    @property
-    def name(self) -> str:
-        """The first unknown name (the common single-name case)."""
-        return next(iter(self.unknown))
-
-    @property
-    def suggestions(self) -> list[str]:
-        return self.unknown[self.name]
-
 
 class AmbiguousMatch(TenantError):
     """A lookup by name found several objects, so we refuse to guess which one is meant."""

@@ -36,7 +36,6 @@ class RequestPacer:
         self._tokens = self.burst
         self._last = clock()
         self._paused_until = 0.0
-        self.waited_total = 0.0
 
     def acquire(self) -> float:
         """Reserve one request slot; sleep until it is due. Returns the seconds waited.
@@ -53,7 +52,6 @@ class RequestPacer:
                 self._tokens -= 1.0
                 if self._tokens < 0:
                     wait = max(wait, -self._tokens / self.rate)
-            self.waited_total += wait
         if wait > 0:
             self._sleep(wait)
         return wait

@@ -86,6 +86,17 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 15.0
 
+    def next_wait(self, attempt: int, waited: float, hint: float | None, rng: random.Random) -> float | None:
+        """The wait before retry number `attempt`, or None when the budget is spent: `max_attempts`
+        reached, or the wait would take the total slept (`waited`) past `max_total_wait`. The one
+        budget rule for the transport's retries and the clients' own retry loops (`RetryBudget`)."""
+        if attempt >= self.max_attempts:
+            return None
+        delay = self.backoff(attempt, hint, rng)
+        if waited + delay > self.max_total_wait:
+            return None
+        return delay
+
     def backoff(self, attempt: int, hint: float | None, rng: random.Random) -> float:
         """Delay before retry number `attempt` (1-based), honouring the server's hint as a floor."""
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -27,14 +29,13 @@ from urllib.parse import quote
 import httpx
 
 from providers.tenant.errors import (
-    AmbiguousMatch,
     ApiError,
     Conflict,
-    ConnectionFailed,
     NotFound,
     OutcomeUnknown,
     PreconditionFailed,
 )
+from providers.tenant.idempotent import Create, create_idempotently, one_named
 from providers.tenant.snapshot import Record, SharedListing
 from providers.tenant.transport import Auth, HttpTransport
 
@@ -87,7 +88,9 @@ class ScimClient:
         batch_size: int = 100,
         snapshot_ttl: float = 30.0,
         page_size: int = PAGE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` times the shared listings (the `Tenant`'s clock, so tests control their freshness)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._transport = transport
@@ -95,15 +98,21 @@ class ScimClient:
         self._base = scim_url.rstrip("/")
         self.batch_size = batch_size
         self.page_size = page_size
-        self._users = SharedListing("scim-users", self._load_users, snapshot_ttl)
-        self._groups = SharedListing("scim-groups", self._load_groups, snapshot_ttl)
+        self._users = SharedListing("scim-users", self._load_users, snapshot_ttl, clock=clock)
+        self._groups = SharedListing("scim-groups", self._load_groups, snapshot_ttl, clock=clock)
         self._versions: dict[str, str] = {}
+        self._group_names = GroupNames(self._list_group_names, snapshot_ttl, clock)
         # Learned from the first group listing: False on servers that list groups without members
         # (ZPA), where a listing cannot answer `get_group` and is not worth building for it.
         self._lists_members: bool | None = None
 
     def __repr__(self) -> str:
         return f"ScimClient({self._base!r}, batch_size={self.batch_size})"
+
+    @property
+    def auth(self) -> Auth:
+        """How this client authenticates (the static SCIM token, or the API client's OAuth token)."""
+        return self._auth
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -167,43 +176,27 @@ class ScimClient:
         self._remember_version(resource_id, response, body)
         return normalize(body)
 
-    def _create(self, kind: str, body: Mapping[str, Any], lookup: Any) -> Record:
-        """POST a resource; after a lost response, find what the first attempt made (via `lookup`)."""
-        outcome_unknown = False
-        budget = self._transport.retry_budget()
-        while True:
-            try:
-                response = self._request("POST", f"/{kind}", json_body=dict(body), idempotent=False)
-            except OutcomeUnknown:
-                self._invalidate()
-                found = lookup()
-                if found is not None:
-                    self._check_made_by(kind, body, found)
-                    log.info("SCIM create in %s: response lost, found the created resource", kind)
-                    return found
-                outcome_unknown = True
-                if not budget.wait():
-                    raise ConnectionFailed(
-                        "POST",
-                        httpx.URL(self._base).path + f"/{kind}",
-                        f"create outcome unknown {budget.attempts} times",
-                    ) from None
-                continue
-            except Conflict:
-                if not outcome_unknown:
-                    raise
-                self._invalidate()
-                found = lookup()
-                if found is None:
-                    raise
-                self._check_made_by(kind, body, found)
-                log.info("SCIM create in %s: retry clashed, returning the resource made first", kind)
-                return found
-            self._invalidate()
+    def _create(self, kind: str, body: Mapping[str, Any], attribute: str) -> Record:
+        """POST a resource; after a lost response, find what the first attempt made by its unique
+        `attribute` (`idempotent.create_idempotently`)."""
+        name = str(body.get(attribute) or "")
+
+        def send() -> Record:
+            response = self._request("POST", f"/{kind}", json_body=dict(body), idempotent=False)
             created = normalize(self._transport.json(response))
             if created.get("id"):
                 self._remember_version(str(created["id"]), response, created)
             return created
+
+        create = Create(
+            send=send,
+            find=(lambda: self._find_live(kind, attribute, name)) if name else None,
+            check_made_by=lambda found: self._check_made_by(kind, body, found),
+            invalidate=self._invalidate,
+            what=f"SCIM {kind} {attribute} {name!r}",
+            path=httpx.URL(self._base).path + f"/{kind}",
+        )
+        return create_idempotently(create, self._transport.retry_budget())
 
     def _check_made_by(self, kind: str, body: Mapping[str, Any], found: Record) -> None:
         """Raise `Conflict` unless `found` (looked up by its unique name after a lost create response)
@@ -261,17 +254,9 @@ class ScimClient:
     def _find_user_live(self, user_name: str) -> Record | None:
         return self._find_live("Users", "userName", user_name)
 
-    def user_ids_by_user_name(self, names: Iterable[str]) -> dict[str, str]:
-        """userName -> id for the names that exist, from the shared users listing (one listing for
-        all callers, however many names and groups ask)."""
-        index = {str(u.get("userName", "")).casefold(): uid for uid, u in self.users_snapshot().items()}
-        return {name: index[name.casefold()] for name in names if name.casefold() in index}
-
     def create_user(self, body: Mapping[str, Any]) -> Record:
         """Create a user; a lost response is resolved by its userName instead of creating twice."""
-        full = {"schemas": [USER_SCHEMA], **body}
-        user_name = str(full.get("userName", ""))
-        return self._create("Users", full, lambda: self._find_user_live(user_name) if user_name else None)
+        return self._create("Users", {"schemas": [USER_SCHEMA], **body}, "userName")
 
     def _replace(self, kind: str, schema: str, resource_id: str, body: Mapping[str, Any]) -> Record | None:
         """PUT a whole resource; its body, or None when the server answered without one."""
@@ -387,6 +372,22 @@ class ScimClient:
     def _find_group_live(self, display_name: str) -> Record | None:
         return self._find_live("Groups", "displayName", display_name)
 
+    def group_named(self, display_name: str) -> Record | None:
+        """The group with this displayName (case-insensitive; `id` and `displayName` only), or None,
+        answered from a listing of every group's name at most `snapshot_ttl` old and kept current
+        with this process's own group creates, renames and deletes.
+
+        Why not a create that the server refuses on a clash, as for users: SCIM does not make a
+        group's displayName unique (RFC 7643 §4.2, uniqueness "none"), so a create would quietly make
+        a second group. Why not a lookup per create: 500 groups would cost 500 searches, where one
+        listing of names answers them all. A group someone else creates after that listing is seen
+        once the listing is `snapshot_ttl` old, the same freshness `find_group` accepts.
+        """
+        return self._group_names.find(display_name)
+
+    def _list_group_names(self) -> list[Record]:
+        return [{"id": g.get("id"), "displayName": g.get("displayName")} for g in self.list_groups()]
+
     def create_group(self, body: Mapping[str, Any]) -> Record:
         """Create a group. Members beyond one batch are added by batched PATCH after the create, so a
         big group never travels in one request; a lost response is resolved by displayName."""
@@ -394,18 +395,12 @@ class ScimClient:
         members = member_ids(full)
         if len(members) > self.batch_size:
             full["members"] = []
-        display_name = str(full.get("displayName", ""))
-        created = self._create(
-            "Groups", full, lambda: self._find_group_live(display_name) if display_name else None
-        )
+        created = self._create("Groups", full, "displayName")
+        self._group_names.put(created)
         if len(members) > self.batch_size:
             self.set_members(str(created["id"]), members)
             created["members"] = [{"value": m} for m in members]
         return created
-
-    def replace_group(self, group_id: str, body: Mapping[str, Any]) -> Record | None:
-        """Full replace (PUT). Returns the group, or None if the server answered without a body."""
-        return self._replace("Groups", GROUP_SCHEMA, group_id, body)
 
     def patch_group(
         self,
@@ -417,6 +412,8 @@ class ScimClient:
     ) -> Record | None:
         """PATCH a group (ops should be idempotent). Sends `If-Match` when a version is known; on 412
         re-reads the group and retries once with its current version."""
+        if any(str(op.get("path") or "").casefold() != "members" for op in ops):
+            self._group_names.forget()  # a rename (or a replace without a path) may change the name
         try:
             response = self._patch_group_once(group_id, ops, etag, idempotent=True)
         except PreconditionFailed:
@@ -531,7 +528,43 @@ class ScimClient:
 
     def delete_group(self, group_id: str) -> None:
         """Delete a group; one that is already gone counts as deleted."""
-        self._delete("Groups", group_id)
+        try:
+            self._delete("Groups", group_id)
+        finally:
+            self._group_names.remove(group_id)
+
+
+class GroupNames:
+    """Every group's id and displayName from one listing, fresh for `ttl` seconds, kept current with
+    this process's own group writes (`ScimClient.group_named`). Thread-safe; one load at a time."""
+
+    def __init__(self, load: Callable[[], list[Record]], ttl: float, clock: Callable[[], float]) -> None:
+        self._load, self._ttl, self._clock = load, ttl, clock
+        self._lock = threading.Lock()
+        self._groups: dict[str, Record] | None = None
+        self._taken_at = 0.0
+
+    def find(self, display_name: str) -> Record | None:
+        with self._lock:
+            if self._groups is None or self._clock() - self._taken_at >= self._ttl:
+                started = self._clock()
+                self._groups = {str(g["id"]): g for g in self._load() if g.get("id")}
+                self._taken_at = started
+            return _one_match(self._groups.values(), "displayName", display_name, "groups")
+
+    def put(self, group: Mapping[str, Any]) -> None:
+        with self._lock:
+            if self._groups is not None and group.get("id"):
+                self._groups[str(group["id"])] = {"id": group["id"], "displayName": group.get("displayName")}
+
+    def remove(self, group_id: str) -> None:
+        with self._lock:
+            if self._groups is not None:
+                self._groups.pop(group_id, None)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._groups = None
 
 
 def _patch_body(ops: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -569,11 +602,5 @@ def _as_int(value: Any) -> int | None:
 
 
 def _one_match(records: Iterable[Mapping[str, Any]], attribute: str, wanted: str, kind: str) -> Record | None:
-    folded = wanted.casefold()
-    matches = [r for r in records if str(r.get(attribute, "")).casefold() == folded]
-    if len(matches) > 1:
-        exact = [r for r in matches if r.get(attribute) == wanted]
-        if len(exact) == 1:
-            return copy.deepcopy(dict(exact[0]))
-        raise AmbiguousMatch(f"{len(matches)} {kind} have {attribute} {wanted!r}")
-    return copy.deepcopy(dict(matches[0])) if matches else None
+    """The one resource with this userName/displayName, compared case-insensitively (RFC 7643)."""
+    return one_named(records, attribute, wanted, kind=kind, fold_case=True)

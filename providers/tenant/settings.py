@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -211,30 +211,16 @@ class TenantSettings:
     def has_scim(self) -> bool:
         return not self.scim_problems()
 
+    def _given(self, key: str) -> bool:
+        return bool(getattr(self, _KEYS[key]))
+
     def zidentity_problems(self) -> list[str]:
         """What is missing before the ZIdentity admin API can be used (empty when ready)."""
-        problems = []
-        for key, value in (
-            ("tokenUrl", self.token_url),
-            ("apiUrl", self.api_url),
-            ("clientId", self.client_id),
-            ("clientSecret", self.client_secret),
-        ):
-            if not value:
-                problems.append(f"{key} is missing: {where_to_set(key)}")
-        if not self.token_url and not self.api_url:
-            problems = [p for p in problems if not p.startswith(("tokenUrl", "apiUrl"))]
-            problems.insert(0, _no_zidentity_endpoint())
-        return problems
+        return _zidentity_gaps(self._given)
 
     def scim_problems(self) -> list[str]:
         """What is missing before the SCIM API can be used (empty when ready)."""
-        problems = []
-        if not self.scim_url:
-            problems.append(f"scimUrl is missing: {where_to_set('scimUrl')}")
-        if not self.scim_token and not (self.token_url and self.client_id and self.client_secret):
-            problems.append(_no_scim_credential())
-        return problems
+        return _scim_gaps(self._given, bool(self.token_url and self.client_id and self.client_secret))
 
     def require_zidentity(self) -> None:
         problems = self.zidentity_problems()
@@ -349,17 +335,30 @@ def _number(key: str, raw: str, source: str, problems: list[str], *, integer: bo
 def _build(
     cls: type[TenantSettings], values: dict[str, str], sources: dict[str, str], fixed: dict[str, Any]
 ) -> TenantSettings:
+    """Settings from the raw values of each key, or one `ConfigurationError` listing every problem:
+    endpoints first, then the numbers, then what is missing."""
     problems: list[str] = []
+    fields = _endpoint_fields(values, sources, problems)
+    fields.update(
+        {_KEYS[key]: values[key] for key in ("clientId", "clientSecret", "scimToken") if key in values}
+    )
+    fields.update(_tuning_fields(values, sources, problems))
+    problems.extend(_missing(values))
+    if problems:
+        raise ConfigurationError(problems)
+    fields["sources"] = tuple(sorted(sources.items()))
+    return cls(**{**fields, **fixed})
+
+
+def _endpoint_fields(values: dict[str, str], sources: dict[str, str], problems: list[str]) -> dict[str, Any]:
+    """The URLs: derived from vanityDomain + cloud, or given explicitly (never both), each checked."""
     fields: dict[str, Any] = {}
-
-    def src(key: str) -> str:
-        return sources.get(key, "")
-
+    src = sources.get
     vanity, cloud = values.get("vanityDomain"), values.get("cloud")
     explicit = [k for k in ("tokenUrl", "apiUrl") if k in values]
     if vanity and explicit:
         problems.append(
-            f"both {' and '.join(explicit)} ({', '.join(src(k) for k in explicit)}) and vanityDomain "
+            f"both {' and '.join(explicit)} ({', '.join(src(k, '') for k in explicit)}) and vanityDomain "
             f"({src('vanityDomain')}) are set: use explicit URLs (emulator, custom gateway) or "
             "vanityDomain + cloud, not both"
         )
@@ -381,24 +380,25 @@ def _build(
         fields["vanity_domain"], fields["cloud"] = vanity, cloud
     for key in ("tokenUrl", "apiUrl", "scimUrl"):
         if key in values and (key == "scimUrl" or not vanity):
-            url = _check_url(key, values[key], src(key), problems)
+            url = _check_url(key, values[key], src(key, ""), problems)
             if url:
                 fields[_KEYS[key]] = url
-    if len(explicit) == 1 and not vanity:
-        other = "apiUrl" if explicit[0] == "tokenUrl" else "tokenUrl"
-        problems.append(f"{other} is missing ({explicit[0]} is set): {where_to_set(other)}")
-    for key in ("clientId", "clientSecret", "scimToken"):
-        if key in values:
-            fields[_KEYS[key]] = values[key]
+    return fields
 
+
+def _tuning_fields(values: dict[str, str], sources: dict[str, str], problems: list[str]) -> dict[str, Any]:
+    """rateLimit, scimBatchSize and maxRetryWait as numbers within their ranges."""
+    fields: dict[str, Any] = {}
+    src = sources.get
     if "rateLimit" in values:
-        rate = _number("rateLimit", values["rateLimit"], src("rateLimit"), problems, integer=False)
+        rate = _number("rateLimit", values["rateLimit"], src("rateLimit", ""), problems, integer=False)
         if rate is not None and rate <= 0:
             problems.append(f"rateLimit ({src('rateLimit')}) must be a positive number of requests/s")
         elif rate is not None:
             fields["rate_limit"] = rate
     if "scimBatchSize" in values:
-        size = _number("scimBatchSize", values["scimBatchSize"], src("scimBatchSize"), problems, integer=True)
+        raw = values["scimBatchSize"]
+        size = _number("scimBatchSize", raw, src("scimBatchSize", ""), problems, integer=True)
         if size is not None and not 1 <= size <= MAX_SCIM_BATCH_SIZE:
             problems.append(
                 f"scimBatchSize ({src('scimBatchSize')}) must be between 1 and {MAX_SCIM_BATCH_SIZE}"
@@ -406,48 +406,65 @@ def _build(
         elif size is not None:
             fields["scim_batch_size"] = int(size)
     if "maxRetryWait" in values:
-        wait = _number("maxRetryWait", values["maxRetryWait"], src("maxRetryWait"), problems, integer=False)
+        wait = _number(
+            "maxRetryWait", values["maxRetryWait"], src("maxRetryWait", ""), problems, integer=False
+        )
         if wait is not None and wait < 0:
             problems.append(f"maxRetryWait ({src('maxRetryWait')}) must be zero or more seconds")
         elif wait is not None:
             fields["max_retry_wait"] = wait
+    return fields
 
-    zid_keys = ("tokenUrl", "apiUrl", "clientId", "clientSecret", "vanityDomain", "cloud")
-    zid_started = any(k in values for k in zid_keys)
+
+_ZIDENTITY_KEYS = ("tokenUrl", "apiUrl", "clientId", "clientSecret", "vanityDomain", "cloud")
+
+
+def _missing(values: dict[str, str]) -> list[str]:
+    """What the user left out, judged on the keys given: a part (ZIdentity or SCIM) the user started
+    configuring must be complete; one not started is not required; nothing at all is a problem."""
+
+    def given(key: str) -> bool:
+        return key in values or (key in ("tokenUrl", "apiUrl") and "vanityDomain" in values)
+
+    zid_started = any(k in values for k in _ZIDENTITY_KEYS)
     scim_started = "scimUrl" in values or "scimToken" in values
-    if zid_started:
-        problems.extend(_missing_for_zidentity(values))
-    if scim_started:
-        problems.extend(_missing_for_scim(values))
     if not zid_started and not scim_started:
-        problems.append(
+        return [
             "no tenant configured: for ZIdentity set clientId and clientSecret with vanityDomain (+ cloud) "
             "or with tokenUrl and apiUrl; for SCIM set scimUrl and scimToken. "
             f"For example {where_to_set('vanityDomain')}, {where_to_set('clientId')}, "
             f"{where_to_set('clientSecret')}, {where_to_set('scimUrl')}, {where_to_set('scimToken')}"
-        )
-    if problems:
-        raise ConfigurationError(problems)
-    fields["sources"] = tuple(sorted(sources.items()))
-    return cls(**{**fields, **fixed})
+        ]
+    # At this stage an API client counts for SCIM once its id and secret are given: a missing token
+    # endpoint is the ZIdentity part's problem, reported there.
+    has_client = given("clientId") and given("clientSecret")
+    gaps = _zidentity_gaps(given) if zid_started else []
+    return gaps + (_scim_gaps(given, has_client) if scim_started else [])
 
 
-def _missing_for_zidentity(values: dict[str, str]) -> list[str]:
-    """Completeness of the ZIdentity part, judged on what the user gave (validity is checked apart)."""
-    missing = []
-    if "vanityDomain" not in values and "tokenUrl" not in values and "apiUrl" not in values:
-        missing.append(_no_zidentity_endpoint())
-    for key in ("clientId", "clientSecret"):
-        if key not in values:
-            missing.append(f"{key} is missing: {where_to_set(key)}")
-    return missing
+def _zidentity_gaps(given: Callable[[str], bool]) -> list[str]:
+    """What the ZIdentity part lacks, by which settings are `given`: the one completeness rule for a
+    configuration being resolved (keys the user set) and for resolved settings (`zidentity_problems`)."""
+    urls = [key for key in ("tokenUrl", "apiUrl") if given(key)]
+    gaps = []
+    if not urls:
+        gaps.append(_no_zidentity_endpoint())
+    elif len(urls) == 1:
+        other = "apiUrl" if urls[0] == "tokenUrl" else "tokenUrl"
+        gaps.append(f"{other} is missing ({urls[0]} is set): {where_to_set(other)}")
+    gaps += [
+        f"{key} is missing: {where_to_set(key)}" for key in ("clientId", "clientSecret") if not given(key)
+    ]
+    return gaps
 
 
-def _missing_for_scim(values: dict[str, str]) -> list[str]:
-    missing = []
-    if "scimUrl" not in values:
-        missing.append(f"scimUrl is missing (scimToken is set): {where_to_set('scimUrl')}")
-    has_client = "clientId" in values and "clientSecret" in values
-    if "scimToken" not in values and not has_client:
-        missing.append(_no_scim_credential())
-    return missing
+def _scim_gaps(given: Callable[[str], bool], has_client: bool) -> list[str]:
+    """What the SCIM part lacks: a URL, and a bearer token or an API client to get one (`has_client`).
+    The one completeness rule for a configuration being resolved and for resolved settings."""
+    gaps = []
+    if not given("scimUrl"):
+        because = " (scimToken is set)" if given("scimToken") else ""
+        gaps.append(f"scimUrl is missing{because}: {where_to_set('scimUrl')}")
+    if not given("scimToken") and not has_client:
+        gaps.append(_no_scim_credential())
+    return gaps

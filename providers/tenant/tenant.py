@@ -47,8 +47,13 @@ class Tenant:
         `httpx.MockTransport` (cases a real server cannot produce); `sleep`/`clock` let tests see the
         waits the client chooses without waiting. `deadline` bounds everything this tenant sends
         (every request, retry and wait) by one overall time limit (scopectl's `--timeout`).
+
+        `clock`, `sleep` and `rng` reach every part that keeps time or draws jitter: the transport
+        (retries, pacing, the retry budgets of the clients' own loops), the token caches and the
+        shared listings, so a test that gives a fake clock controls all of them.
         """
         self.settings = settings
+        self.clock = clock
         self.redactor = Redactor([settings.client_secret, settings.scim_token])
         self.transport = HttpTransport(
             settings,
@@ -81,16 +86,38 @@ class Tenant:
         for tenant in tenants:
             tenant.close()
 
+    def client_credentials(
+        self, client_id: str, client_secret: str, *, fix_hint: str = ""
+    ) -> ClientCredentials:
+        """A client-credentials grant for any API client of this tenant (its token URL, transport,
+        redactor and clock): the provider's own token cache, and the one-off grant that proves a new
+        secret works before an older one is revoked."""
+        token_url = str(self.settings.token_url or "")
+        return ClientCredentials(
+            self.transport,
+            token_url,
+            client_id,
+            client_secret,
+            self.redactor,
+            clock=self.clock,
+            fix_hint=fix_hint,
+        )
+
+    @property
+    def oauth(self) -> ClientCredentials:
+        """The token cache of the API client this tenant signs in with (`clientId`/`clientSecret`);
+        `ConfigurationError` if those settings are incomplete."""
+        with self._lock:
+            self.settings.require_zidentity()
+            return self._oauth_auth()
+
     def _oauth_auth(self) -> ClientCredentials:
         if self._oauth is None:
             s = self.settings
             assert s.token_url and s.client_id and s.client_secret
-            self._oauth = ClientCredentials(
-                self.transport,
-                s.token_url,
+            self._oauth = self.client_credentials(
                 s.client_id,
                 s.client_secret,
-                self.redactor,
                 fix_hint=(
                     f"check the setting clientSecret ({s.setting_origin('clientSecret')}), and clientId "
                     f"({s.setting_origin('clientId')}) if the id is wrong too"
@@ -109,6 +136,7 @@ class Tenant:
                     self._oauth_auth(),
                     self.settings.admin_api_url,
                     self.settings.snapshot_ttl,
+                    clock=self.clock,
                 )
             return self._zidentity
 
@@ -131,6 +159,7 @@ class Tenant:
                     self.settings.scim_url,
                     batch_size=self.settings.scim_batch_size,
                     snapshot_ttl=self.settings.snapshot_ttl,
+                    clock=self.clock,
                 )
             return self._scim
 

@@ -56,6 +56,17 @@ class ClientCredentials:
             assert self._token is not None
             return self._token
 
+    def forget_token(self) -> None:
+        """Drop the cached token, so the next request fetches a new one (after a credential change,
+        or to see the token endpoint's answer again)."""
+        with self._lock:
+            self._token = None
+
+    @property
+    def has_token(self) -> bool:
+        """Whether a token is cached (expired or not); for reprs and tests, never the value."""
+        return self._token is not None
+
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token()}"}
 
@@ -108,7 +119,7 @@ class ClientCredentials:
         self._refresh_at = started + max(0.0, lifetime - margin)
 
     def __repr__(self) -> str:
-        state = "cached" if self._token else "none"
+        state = "cached" if self.has_token else "none"
         return (
             f"ClientCredentials(client_id={self._client_id!r}, token_url={self._token_url!r}, token={state})"
         )

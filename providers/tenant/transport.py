@@ -21,6 +21,7 @@ Retry rules:
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import logging
@@ -143,103 +144,123 @@ class HttpTransport:
         """Send with retries; return the response, or raise a `TenantError` subclass.
 
         Statuses >= 400 raise (mapped by `errors.error_class_for`) unless listed in `ok_statuses`.
+        Each way an attempt can fail has its own rule (module docstring): `_after_no_connection`,
+        `_after_lost_connection`, `_retry_answer`; each either raises or waits for the next attempt.
         """
-        method = method.upper()
-        if idempotent is None:
-            idempotent = method in _IDEMPOTENT_METHODS
-        path = httpx.URL(url).path
-        content = None
-        base_headers = dict(headers or {})
-        if json_body is not None:
-            content = json.dumps(json_body).encode()
-            base_headers.setdefault("Content-Type", "application/json")
-        retryable = _RETRYABLE_FOR_READS if method in _READ_METHODS else RETRYABLE_STATUSES
-        attempt = 0
-        waited = 0.0
-        began = self._clock()
-        refreshed = False
-        failed_connects = 0
-        first_failed_connect = 0.0
-        last = "not sent yet"
+        call = _Call.of(method, url, json_body, headers, idempotent)
+        tries = _Tries(began=self._clock())
         while True:
-            attempt += 1
-            self._within_deadline(method, path, attempt - 1, last)
-            self.pacer.acquire()
-            sent_headers = {**base_headers, **(auth.headers() if auth else {})}
-            self._within_deadline(method, path, attempt - 1, last)
-            self._bump(kind)
+            tries.attempt += 1
+            sent_headers = self._ready_to_send(call, auth, kind, tries)
             sent_at = self._clock()
             try:
                 response = self.client.request(
-                    method,
+                    call.method,
                     url,
                     params=params,
-                    content=content,
+                    content=call.content,
                     data=form,
                     headers=sent_headers,
                     timeout=self._attempt_timeout(),
                 )
             except _NEVER_CONNECTED as exc:
-                last = self._connect_failure(exc)
-                self._after_timeout(exc, method, path, attempt, last)
-                failed_connects += 1
-                if failed_connects == 1:
-                    first_failed_connect = sent_at  # the failed connect's own time counts
-                delay = self.policy.backoff(failed_connects, None, self._rng)
-                # Bounded in tries and in time since the first failure, so a connect that times out
-                # (a host that drops packets) is not tried again after it alone used the window.
-                since_first = self._clock() - first_failed_connect
-                if failed_connects >= UNREACHABLE_ATTEMPTS or since_first + delay > UNREACHABLE_WAIT:
-                    raise self._unreachable(exc, method, url, path, failed_connects) from None
-                log.info("%s %s: %s; retrying in %.2fs", method, path, self._connect_failure(exc), delay)
-                self._wait_to_retry(delay, method, path, attempt, last)
+                self._after_no_connection(exc, call, url, tries, sent_at)
                 continue
             except httpx.TransportError as exc:
-                reason = f"{type(exc).__name__} (attempt {attempt})"
-                last = _no_answer(exc)
-                self._after_timeout(exc, method, path, attempt, last)
-                if not isinstance(exc, _NOT_SENT) and not idempotent:
-                    raise OutcomeUnknown(method, path, f"connection lost after sending: {reason}") from None
-                delay = self.policy.backoff(attempt, None, self._rng)
-                if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
-                    spent = self._clock() - began
-                    raise ConnectionFailed(
-                        method,
-                        path,
-                        f"gave up after {attempt} attempts in {spent:.1f}s ({waited:.1f}s of it waiting "
-                        f"between attempts): {reason}",
-                    ) from None
-                log.info("%s %s: %s; retrying in %.2fs", method, path, reason, delay)
-                self._wait_to_retry(delay, method, path, attempt, last)
-                waited += delay
+                self._after_lost_connection(exc, call, tries)
                 continue
-
-            status = response.status_code
-            log.debug("%s %s -> %s (attempt %s)", method, path, status, attempt)
-            if status == 401 and auth is not None and not refreshed:
-                refreshed = True
-                if auth.refresh_after_401(sent_headers):
-                    continue
-            if status in retryable:
-                if not idempotent and status in (502, 504):
-                    raise OutcomeUnknown(
-                        method, path, f"gateway answered {status} after sending; outcome unknown"
-                    )
-                hint = retry_after_seconds(response)
-                if status == 429:
-                    self.pacer.pause_for(hint if hint is not None else 0.0)
-                delay = self.policy.backoff(attempt, hint, self._rng)
-                if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
-                    raise self._give_up(response, method, path, attempt, waited, hint)
-                log.info("%s %s -> %s; retrying in %.2fs (attempt %s)", method, path, status, delay, attempt)
-                response.close()
-                last = f"the last answer was {status}"
-                self._wait_to_retry(delay, method, path, attempt, last)
-                waited += delay
+            log.debug("%s %s -> %s (attempt %s)", call.method, call.path, response.status_code, tries.attempt)
+            if self._retry_answer(response, call, auth, sent_headers, tries):
                 continue
-            if status >= 400 and status not in ok_statuses:
-                raise self.error_from(response, method, path)
+            if response.status_code >= 400 and response.status_code not in ok_statuses:
+                raise self.error_from(response, call.method, call.path)
             return response
+
+    def _ready_to_send(self, call: _Call, auth: Auth | None, kind: str, tries: _Tries) -> dict[str, str]:
+        """Wait for the pacer, take the credential and count the attempt; the deadline is checked
+        before and after the wait (the pacer or a token request may have used it up)."""
+        self._within_deadline(call.method, call.path, tries.attempt - 1, tries.last)
+        self.pacer.acquire()
+        sent_headers = {**call.headers, **(auth.headers() if auth else {})}
+        self._within_deadline(call.method, call.path, tries.attempt - 1, tries.last)
+        self._bump(kind)
+        return sent_headers
+
+    def _after_no_connection(
+        self, exc: httpx.TransportError, call: _Call, url: str, tries: _Tries, sent_at: float
+    ) -> None:
+        """No connection could be made: a few quick tries within `UNREACHABLE_WAIT`, then
+        `Unreachable`. Bounded in tries and in time since the first failure, so a connect that times
+        out (a host that drops packets) is not tried again after it alone used the window."""
+        tries.last = self._connect_failure(exc)
+        self._after_timeout(exc, call.method, call.path, tries.attempt, tries.last)
+        tries.failed_connects += 1
+        if tries.failed_connects == 1:
+            tries.first_failed_connect = sent_at  # the failed connect's own time counts
+        delay = self.policy.backoff(tries.failed_connects, None, self._rng)
+        since_first = self._clock() - tries.first_failed_connect
+        if tries.failed_connects >= UNREACHABLE_ATTEMPTS or since_first + delay > UNREACHABLE_WAIT:
+            raise self._unreachable(exc, call.method, url, call.path, tries.failed_connects) from None
+        log.info("%s %s: %s; retrying in %.2fs", call.method, call.path, tries.last, delay)
+        self._wait_to_retry(delay, call.method, call.path, tries.attempt, tries.last)
+
+    def _after_lost_connection(self, exc: httpx.TransportError, call: _Call, tries: _Tries) -> None:
+        """The connection failed after it was made: a create may have happened (`OutcomeUnknown`);
+        anything else is sent again within the retry budget, then `ConnectionFailed`."""
+        reason = f"{type(exc).__name__} (attempt {tries.attempt})"
+        tries.last = _no_answer(exc)
+        self._after_timeout(exc, call.method, call.path, tries.attempt, tries.last)
+        if not isinstance(exc, _NOT_SENT) and not call.idempotent:
+            raise OutcomeUnknown(call.method, call.path, f"connection lost after sending: {reason}") from None
+        delay = self.policy.next_wait(tries.attempt, tries.waited, None, self._rng)
+        if delay is None:
+            spent = self._clock() - tries.began
+            raise ConnectionFailed(
+                call.method,
+                call.path,
+                f"gave up after {tries.attempt} attempts in {spent:.1f}s ({tries.waited:.1f}s of it waiting "
+                f"between attempts): {reason}",
+            ) from None
+        log.info("%s %s: %s; retrying in %.2fs", call.method, call.path, reason, delay)
+        self._wait_to_retry(delay, call.method, call.path, tries.attempt, tries.last)
+        tries.waited += delay
+
+    def _retry_answer(
+        self, response: httpx.Response, call: _Call, auth: Auth | None, sent: Mapping[str, str], tries: _Tries
+    ) -> bool:
+        """True when this answer is worth another attempt (and the wait before it is done): a first
+        401 with a credential that can be refreshed, or a retryable status within the budget. A 502
+        or 504 to a create means it may have happened (`OutcomeUnknown`); a spent budget raises."""
+        status = response.status_code
+        if status == 401 and auth is not None and not tries.refreshed:
+            tries.refreshed = True
+            if auth.refresh_after_401(sent):
+                return True
+        if status not in call.retryable:
+            return False
+        if not call.idempotent and status in (502, 504):
+            raise OutcomeUnknown(
+                call.method, call.path, f"gateway answered {status} after sending; outcome unknown"
+            )
+        hint = retry_after_seconds(response)
+        if status == 429:
+            self.pacer.pause_for(hint if hint is not None else 0.0)
+        delay = self.policy.next_wait(tries.attempt, tries.waited, hint, self._rng)
+        if delay is None:
+            raise self._give_up(response, call.method, call.path, tries.attempt, tries.waited, hint)
+        log.info(
+            "%s %s -> %s; retrying in %.2fs (attempt %s)",
+            call.method,
+            call.path,
+            status,
+            delay,
+            tries.attempt,
+        )
+        response.close()
+        tries.last = f"the last answer was {status}"
+        self._wait_to_retry(delay, call.method, call.path, tries.attempt, tries.last)
+        tries.waited += delay
+        return True
 
     def json(self, response: httpx.Response) -> Any:
         """The response's JSON body. Anything else (a portal's HTML page, a proxy's text) means the
@@ -416,6 +437,50 @@ def _describe(response: httpx.Response) -> tuple[str, str | None]:
     return (message or response.reason_phrase or "error"), code
 
 
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    """One request as every attempt sends it: the body encoded once, and its retry rules."""
+
+    method: str
+    path: str
+    content: bytes | None
+    headers: dict[str, str]
+    idempotent: bool
+    retryable: frozenset[int]
+
+    @classmethod
+    def of(
+        cls, method: str, url: str, json_body: Any, headers: Mapping[str, str] | None, idempotent: bool | None
+    ) -> _Call:
+        method = method.upper()
+        base_headers = dict(headers or {})
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            base_headers.setdefault("Content-Type", "application/json")
+        return cls(
+            method=method,
+            path=httpx.URL(url).path,
+            content=content,
+            headers=base_headers,
+            idempotent=method in _IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            retryable=_RETRYABLE_FOR_READS if method in _READ_METHODS else RETRYABLE_STATUSES,
+        )
+
+
+@dataclasses.dataclass
+class _Tries:
+    """What the attempts of one request have used so far."""
+
+    began: float
+    attempt: int = 0
+    waited: float = 0.0  # seconds slept between attempts (what `maxRetryWait` bounds)
+    refreshed: bool = False  # the credential was refreshed after a 401 (once per request)
+    failed_connects: int = 0
+    first_failed_connect: float = 0.0
+    last: str = "not sent yet"  # the last failure, in words, for a deadline error
+
+
 class RetryBudget:
     """Backoff for one client-level retry loop; `wait()` is False once the budget is spent."""
 
@@ -433,10 +498,8 @@ class RetryBudget:
     def wait(self) -> bool:
         """Sleep before the next attempt; False (without sleeping) when attempts or time run out."""
         self.attempts += 1
-        if self.attempts >= self._policy.max_attempts:
-            return False
-        delay = self._policy.backoff(self.attempts, None, self._rng)
-        if self.waited + delay > self._policy.max_total_wait:
+        delay = self._policy.next_wait(self.attempts, self.waited, None, self._rng)
+        if delay is None:
             return False
         if self._deadline is not None and delay >= self._deadline.remaining():
             return False

@@ -29,7 +29,8 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -37,12 +38,12 @@ import httpx
 
 from providers.tenant.catalog import ScopeCatalog
 from providers.tenant.errors import (
-    AmbiguousMatch,
     ConcurrentUpdate,
     Conflict,
     ConnectionFailed,
     OutcomeUnknown,
 )
+from providers.tenant.idempotent import Create, create_idempotently, one_named
 from providers.tenant.snapshot import Record, SharedListing
 from providers.tenant.transport import Auth, HttpTransport
 
@@ -110,6 +111,74 @@ def _fields_set_by(record: Mapping[str, Any], like: Mapping[str, Any] | None = N
     return fields
 
 
+def _named(records: Iterable[Mapping[str, Any]], name: str) -> Record | None:
+    """The one client named exactly `name` (client names are case-sensitive and unique per tenant)."""
+    return one_named(records, "name", name, kind="API clients", fold_case=False)
+
+
+def _as_epoch(value: Any) -> int | None:
+    """An `expiresAt` as whole epoch seconds (the API sends an integer; tolerate a numeric string)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SecretLedger:
+    """What this process knows about API clients' secrets, so a create needs no listing first.
+
+    A client this process created has no secret (the API creates none with it), and every secret
+    this process creates or deletes for it afterwards is recorded, as is every listing of its secrets.
+    For such a client the ledger is *complete*: the two-secret cap check and "is this the client's
+    first secret" are answered without a request. For any other client (one an earlier run created)
+    the ledger holds only the ids it has seen, which lets a lost create tell an orphan from an older
+    secret, and callers list the secrets as before.
+
+    The one assumption: nobody adds a secret to a client during the very run that created it (another
+    writer would have to find a client minutes old). A listing of the client corrects the ledger.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, dict[str, Record]] = {}
+        self._complete: set[str] = set()
+
+    def created_client(self, client_id: str) -> None:
+        with self._lock:
+            self._secrets[client_id] = {}
+            self._complete.add(client_id)
+
+    def forget_client(self, client_id: str) -> None:
+        with self._lock:
+            self._secrets.pop(client_id, None)
+            self._complete.discard(client_id)
+
+    def listed(self, client_id: str, secrets: list[Record]) -> None:
+        with self._lock:
+            self._secrets[client_id] = {str(s.get("id")): copy.deepcopy(s) for s in secrets}
+
+    def added(self, client_id: str, secret: Mapping[str, Any]) -> None:
+        kept = {key: copy.deepcopy(value) for key, value in secret.items() if key != "value"}
+        with self._lock:
+            self._secrets.setdefault(client_id, {})[str(secret.get("id"))] = kept
+
+    def removed(self, client_id: str, secret_id: str) -> None:
+        with self._lock:
+            self._secrets.get(client_id, {}).pop(secret_id, None)
+
+    def ids(self, client_id: str) -> set[str]:
+        """Ids of the client's secrets this process has seen (complete or not)."""
+        with self._lock:
+            return set(self._secrets.get(client_id, {}))
+
+    def complete(self, client_id: str) -> list[Record] | None:
+        """The client's secrets when the ledger knows them all, else None."""
+        with self._lock:
+            if client_id not in self._complete:
+                return None
+            return [copy.deepcopy(s) for s in self._secrets.get(client_id, {}).values()]
+
+
 def _comparable(record: Mapping[str, Any], key: str) -> Any:
     """One field of a client record or PUT body in a form that compares across both: no description
     is an empty one, `status` is a boolean whatever its spelling, scopes are a set of (resource
@@ -144,19 +213,27 @@ class ZIdentityClient:
         snapshot_ttl: float,
         *,
         page_size: int = PAGE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` times the shared listing (the `Tenant`'s clock, so tests control its freshness)."""
         self.page_size = page_size
         self._transport = transport
         self._auth = auth
         self._base = admin_api_url.rstrip("/")
-        self._clients = SharedListing("api-clients", self._load_clients, snapshot_ttl)
+        self._clients = SharedListing("api-clients", self._load_clients, snapshot_ttl, clock=clock)
         self._catalog: ScopeCatalog | None = None
         self._catalog_lock = threading.Lock()
         self._client_locks: dict[str, threading.Lock] = {}
         self._client_locks_guard = threading.Lock()
+        self._secrets = SecretLedger()
 
     def __repr__(self) -> str:
         return f"ZIdentityClient({self._base!r})"
+
+    @property
+    def auth(self) -> Auth:
+        """How this client authenticates (the API client's cached OAuth token)."""
+        return self._auth
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -217,55 +294,31 @@ class ZIdentityClient:
 
     def find_client_by_name(self, name: str) -> Record | None:
         """The client with exactly this name (case-sensitive), from the shared listing; None if absent."""
-        return self._match_name(self._clients.get().values(), name)
-
-    @staticmethod
-    def _match_name(records: Any, name: str) -> Record | None:
-        matches = [r for r in records if r.get("name") == name]
-        if len(matches) > 1:
-            ids = ", ".join(sorted(str(r.get("id")) for r in matches))
-            raise AmbiguousMatch(f"{len(matches)} API clients are named {name!r} ({ids})")
-        return copy.deepcopy(matches[0]) if matches else None
+        return _named(self._clients.get().values(), name)
 
     def create_client(self, body: Mapping[str, Any]) -> Record:
-        """Create a client; if a lost response left one behind, return that one instead of a duplicate."""
+        """Create a client; if a lost response left one behind, return that one instead of a duplicate
+        (`idempotent.create_idempotently`; names are unique per tenant)."""
         name = body.get("name")
-        outcome_unknown = False
         path = "/api-clients"
-        budget = self._transport.retry_budget()
-        while True:
-            try:
-                created = self._transport.json(
-                    self._request("POST", path, json_body=dict(body), idempotent=False)
-                )
-                self._clients.invalidate()
-                return created
-            except OutcomeUnknown:
-                self._clients.invalidate()
-                if not isinstance(name, str):
-                    raise
-                found = self._match_name(self.list_clients(), name)
-                if found is not None:
-                    self._check_made_by(body, found, path)
-                    log.info("create of API client %r: response lost, found the created client", name)
-                    return found
-                outcome_unknown = True
-            except Conflict:
-                if not outcome_unknown or not isinstance(name, str):
-                    raise
-                self._clients.invalidate()
-                found = self._match_name(self.list_clients(), name)
-                if found is None:
-                    raise
-                self._check_made_by(body, found, path)
-                log.info("create of API client %r: retry clashed, returning the client made first", name)
-                return found
-            if not budget.wait():
-                raise ConnectionFailed(
-                    "POST",
-                    httpx.URL(self._base + path).path,
-                    f"create outcome unknown {budget.attempts} times",
-                )
+
+        def send() -> Record:
+            created = self._transport.json(
+                self._request("POST", path, json_body=dict(body), idempotent=False)
+            )
+            if isinstance(created, dict) and created.get("id"):
+                self._secrets.created_client(str(created["id"]))
+            return created
+
+        create = Create(
+            send=send,
+            find=(lambda: _named(self.list_clients(), name)) if isinstance(name, str) else None,
+            check_made_by=lambda found: self._check_made_by(body, found, path),
+            invalidate=self._clients.invalidate,
+            what=f"API client {name!r}",
+            path=httpx.URL(self._base + path).path,
+        )
+        return create_idempotently(create, self._transport.retry_budget())
 
     def _check_made_by(self, body: Mapping[str, Any], found: Record, path: str) -> None:
         """Raise `Conflict` unless `found` (looked up by name after a lost create response) can be
@@ -409,23 +462,33 @@ class ZIdentityClient:
             self._request("DELETE", self._item(client_id), ok_statuses=frozenset({404}))
         finally:
             self._clients.invalidate()
+            self._secrets.forget_client(client_id)
 
     # -- secrets ----------------------------------------------------------------------------------
     def list_secrets(self, client_id: str) -> list[Record]:
         """Secrets of a client (values masked by the server). Raises `NotFound` if the client is gone."""
         body = self._transport.json(self._request("GET", self._item(client_id) + "/secrets"))
-        if isinstance(body, dict):  # tolerate an envelope, although the API answers a bare array
-            return list(body.get("records") or [])
-        return list(body)
+        # Tolerate an envelope, although the API answers a bare array.
+        secrets = list(body.get("records") or []) if isinstance(body, dict) else list(body)
+        self._secrets.listed(client_id, secrets)
+        return secrets
+
+    def secrets_of(self, client_id: str) -> list[Record]:
+        """The client's secrets without a request when this process knows them all (it created the
+        client, and every secret since went through it: see `SecretLedger`), else `list_secrets`."""
+        known = self._secrets.complete(client_id)
+        return known if known is not None else self.list_secrets(client_id)
 
     def create_secret(self, client_id: str, expires_at: int) -> Record:
         """Create a secret expiring at `expires_at` (epoch seconds); the result holds its `value`.
 
         A lost response cannot be recovered (the value is shown only once): the orphan it left is
-        deleted and the secret created again. Costs one extra GET (the listing before the create).
+        deleted and the secret created again, so the caller holds the value of the one secret that
+        stays. The orphan is found without a listing before the create: it is a secret expiring at
+        exactly `expires_at` that this process did not know of before (see `_delete_orphans`).
         """
         path = self._item(client_id) + "/secrets"
-        before = {str(s.get("id")) for s in self.list_secrets(client_id)}
+        known_before = self._secrets.ids(client_id)
         budget = self._transport.retry_budget()
         while True:
             try:
@@ -433,12 +496,7 @@ class ZIdentityClient:
                     self._request("POST", path, json_body={"expiresAt": int(expires_at)}, idempotent=False)
                 )
             except OutcomeUnknown:
-                orphans = [s for s in self.list_secrets(client_id) if str(s.get("id")) not in before]
-                for orphan in orphans:
-                    log.info(
-                        "create secret for %r: response lost; deleting orphan %s", client_id, orphan.get("id")
-                    )
-                    self.delete_secret(client_id, str(orphan["id"]))
+                self._delete_orphans(client_id, int(expires_at), known_before)
                 if not budget.wait():
                     raise ConnectionFailed(
                         "POST",
@@ -447,12 +505,27 @@ class ZIdentityClient:
                     ) from None
                 continue
             self._transport.redactor.add(created.get("value"))
+            self._secrets.added(client_id, created)
             return created
+
+    def _delete_orphans(self, client_id: str, expires_at: int, known_before: set[str]) -> None:
+        """Delete what a create whose answer was lost may have made: secrets expiring at the very
+        second this create asked for that were not known before it. A secret of someone else's
+        expiring at the same second and created meanwhile is the only thing this could mistake for
+        an orphan; an earlier secret of the client never is, whether or not this process knew it
+        (it cannot have been asked to expire at this second unless it was made within it)."""
+        for secret in self.list_secrets(client_id):
+            secret_id = str(secret.get("id"))
+            if secret_id in known_before or _as_epoch(secret.get("expiresAt")) != expires_at:
+                continue
+            log.info("create secret for %r: response lost; deleting orphan %s", client_id, secret_id)
+            self.delete_secret(client_id, secret_id)
 
     def delete_secret(self, client_id: str, secret_id: str) -> None:
         """Delete one secret; an already deleted secret (or client) counts as deleted."""
         path = self._item(client_id) + "/secrets/" + quote(secret_id, safe="")
         self._request("DELETE", path, ok_statuses=frozenset({404}))
+        self._secrets.removed(client_id, secret_id)
 
     # -- scope catalog ----------------------------------------------------------------------------
     def catalog(self) -> ScopeCatalog:

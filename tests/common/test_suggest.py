@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from common.suggest import close_matches, did_you_mean, hint
-from providers.tenant import ScopeCatalog
-from providers.tenant.errors import unknown_scope_message
+from providers.tenant import ScopeCatalog, unknown_scope_message
 
 
 def test_the_closest_name_is_suggested_in_one_wording() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import yaml
 
-from providers.tenant.catalog import ScopeCatalog
+from providers.tenant import ScopeCatalog
 from tests.e2e.harness import REPO_ROOT, ProjectStack, client_model, model, scim_client, writes
 from tests.support.emulator import RunningEmulator
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from providers.tenant import writable_client_body
-from providers.tenant.catalog import ScopeCatalog
+from providers.tenant import ScopeCatalog, writable_client_body
 from tests.e2e.harness import ProjectStack, changed_steps, client_model, model, scim_client
 from tests.support.emulator import RunningEmulator
 

@@ -6,11 +6,12 @@ import traceback
 from typing import Any
 
 import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
 
 from providers._base import NameTaken, TenantProvider
 from providers.errors import NotConfigured, ProviderError
-from providers.tenant.errors import Unauthorized
-from providers.tenant.settings import TenantSettings
+from providers.tenant import CONFIG_NAMESPACE, Unauthorized
 
 TOKEN_URL = "https://acme.zslogin.net/oauth2/v1/token"
 
@@ -29,7 +30,15 @@ class Failing(TenantProvider):
 
 
 def configured(provider: TenantProvider) -> TenantProvider:
-    provider._settings = TenantSettings(token_url=TOKEN_URL)
+    """Configured the way the engine does it (Configure with stack config), on a tenant at TOKEN_URL."""
+    stack_config = {
+        "tokenUrl": TOKEN_URL,
+        "apiUrl": "https://api.zsapi.net",
+        "clientId": "cid",
+        "clientSecret": "client-secret-xyz",
+    }
+    raw = {f"{CONFIG_NAMESPACE}:{key}": value for key, value in stack_config.items()}
+    provider.configure(ConfigureRequest(Config(raw, "project")))
     return provider
 
 

@@ -32,10 +32,16 @@ SCIM2_SERVER = Path(sys.executable).with_name("scim2-server")
 MOCK_URL = "http://127.0.0.1:1"
 
 
-def mock_tenant(handler: Callable[[httpx.Request], httpx.Response], **config: str) -> Tenant:
+def mock_tenant(
+    handler: Callable[[httpx.Request], httpx.Response],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    **config: str,
+) -> Tenant:
     """A `Tenant` whose every request is answered by `handler`, for exact sequences a real server
     cannot produce on demand. OAuth settings by default (client `cid`); `config` adds or replaces
-    stack-config keys (`clientSecret`, `scimUrl`, ...). Backoff sleeps are skipped."""
+    stack-config keys (`clientSecret`, `scimUrl`, ...). Backoff sleeps are skipped; `clock` is the
+    tenant's clock (token lifetimes, listings' freshness)."""
     settings = TenantSettings.resolve(
         {
             "tokenUrl": f"{MOCK_URL}/oauth2/v1/token",
@@ -46,7 +52,7 @@ def mock_tenant(handler: Callable[[httpx.Request], httpx.Response], **config: st
         },
         env={},
     )
-    return Tenant(settings, http_transport=httpx.MockTransport(handler), sleep=lambda s: None)
+    return Tenant(settings, http_transport=httpx.MockTransport(handler), sleep=lambda s: None, clock=clock)
 
 
 class FakeTime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from providers.api_client import inputs_from_record
 from providers.scim_user import managed_from_record
-from providers.tenant.records import client_fields, group_fields, user_fields
+from providers.tenant import client_fields, group_fields, user_fields
 from scopectl.live import _client, _group, _user
 
 USER = {

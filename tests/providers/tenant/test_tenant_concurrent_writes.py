@@ -17,8 +17,7 @@ import httpx
 import pytest
 
 from emulator.app import EmulatorApp
-from providers.tenant import ConcurrentUpdate, Tenant, writable_client_body
-from providers.tenant.zidentity import MAX_WRITE_ATTEMPTS
+from providers.tenant import MAX_WRITE_ATTEMPTS, ConcurrentUpdate, Tenant, writable_client_body
 from tests.providers.tenant.conftest import INPROC_URL, settings_from
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from providers.tenant import Deadline, DeadlineExceeded, TenantSettings
-from providers.tenant.redact import Redactor
-from providers.tenant.transport import HttpTransport
+from providers.tenant import Deadline, DeadlineExceeded, HttpTransport, Redactor, TenantSettings
 from tests.providers.tenant.conftest import FakeTime
 
 URL = "http://127.0.0.1:1/scim/v2/Users"

@@ -117,7 +117,7 @@ def test_every_error_path_is_free_of_secrets(caplog):
     server.status_for["/scim/v2/Users"] = 401  # the static SCIM token is rejected
     errors.append(provoke(lambda: scim.create_user({"userName": "a@b"})))
 
-    z._auth._token = None  # force a new token request, which the server now rejects
+    tenant.oauth.forget_token()  # force a new token request, which the server now rejects
     server.status_for["/oauth2/v1/token"] = 400
     errors.append(provoke(lambda: z.list_clients()))
     del server.status_for["/oauth2/v1/token"]
@@ -133,7 +133,13 @@ def test_every_error_path_is_free_of_secrets(caplog):
     }  # fmt: skip
     assert_clean(caplog.text, *(r.getMessage() for r in caplog.records))
     assert_clean(
-        repr(tenant), repr(z), repr(scim), repr(tenant.settings), str(tenant.settings), repr(z._auth)
+        repr(tenant),
+        repr(z),
+        repr(scim),
+        repr(tenant.settings),
+        str(tenant.settings),
+        repr(tenant.oauth),
+        repr(z.auth),
     )
     tenant.close()
 
@@ -158,7 +164,7 @@ def test_logs_of_a_real_session_over_loopback_are_free_of_secrets(shared_emulato
         with pytest.raises(TenantError) as caught:
             tenant.zidentity.create_secret(client["id"], 5)  # rejected: expiry out of range
         tenant.scim.find_user("nobody@example.com")
-        token = tenant.zidentity._auth.token()
+        token = tenant.oauth.token()
         tenant.zidentity.delete_client(client["id"])
     known = (credentials["client_secret"], credentials["scim_token"], secret["value"], token)
     text = caplog.text + str(caught.value) + repr(caught.value)

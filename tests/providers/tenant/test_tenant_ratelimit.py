@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from providers.tenant.ratelimit import RequestPacer
+from providers.tenant import RequestPacer
 
 
 class FrozenClock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from providers.tenant.redact import REDACTED, Redactor, scrub_credentials
+from providers.tenant import REDACTED, Redactor, scrub_credentials
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjbGllbnQifQ.c2lnbmF0dXJl"
 

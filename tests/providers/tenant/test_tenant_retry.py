@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from providers.tenant.retry import RetryPolicy, parse_retry_after_value, retry_after_seconds
+from providers.tenant import RetryPolicy, parse_retry_after_value, retry_after_seconds
 
 
 @pytest.mark.parametrize(

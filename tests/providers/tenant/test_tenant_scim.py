@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from providers._user_index import user_index
 from providers.tenant import Conflict, NotFound, member_ids
 from tests.providers.tenant.conftest import unique
 
@@ -82,15 +83,18 @@ def test_listing_follows_what_the_server_returns_even_when_it_caps_count(make_sc
     assert pages == -(-len(listed) // per_page)
 
 
-def test_user_ids_by_user_name_uses_one_listing_for_any_number_of_names(make_scim_tenant, scim_backend):
+def test_resolving_user_names_uses_one_listing_for_any_number_of_names(make_scim_tenant, scim_backend):
+    """userName -> id the way the providers resolve group members (`user_index`): one shared users
+    listing, whatever the number of names, case-insensitive as SCIM compares userNames."""
     setup = make_scim_tenant().scim
     users = [new_user(setup, "ids") for _ in range(5)]
     tenant = make_scim_tenant()
+    index = user_index(tenant.scim)
     before = tenant.transport.count_of("scim")
     names = [u["userName"].upper() for u in users] + ["missing@example.com"]
-    found = tenant.scim.user_ids_by_user_name(names)
+    found = index.resolve(tenant.scim, names)
     assert found == {u["userName"].upper(): u["id"] for u in users}
-    assert tenant.scim.user_ids_by_user_name([users[0]["userName"]]) == {users[0]["userName"]: users[0]["id"]}
+    assert index.resolve(tenant.scim, [users[0]["userName"]]) == {users[0]["userName"]: users[0]["id"]}
     per_page = 100 if scim_backend.name == "emulator-zpa" else 1000
     assert tenant.transport.count_of("scim") - before == -(-len(tenant.scim.users_snapshot()) // per_page)
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from providers.tenant.snapshot import SINGLE_READS_BEFORE_LISTING, SharedListing
+from providers.tenant import SINGLE_READS_BEFORE_LISTING, SharedListing
 
 
 class Loader:

@@ -15,19 +15,21 @@ import httpx
 import pytest
 
 from providers.tenant import (
+    UNREACHABLE_ATTEMPTS,
+    UNREACHABLE_WAIT,
     Conflict,
     ConnectionFailed,
+    HttpTransport,
     NotFound,
     OutcomeUnknown,
     RateLimited,
+    Redactor,
     ServerError,
     Tenant,
     TenantSettings,
     Unauthorized,
     Unreachable,
 )
-from providers.tenant.redact import Redactor
-from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT, HttpTransport
 from tests.providers.tenant.conftest import FakeTime, mock_tenant
 
 URL = "http://127.0.0.1:1/thing"
@@ -326,11 +328,9 @@ def test_a_persistent_401_is_reported_after_one_refresh():
 
 def test_the_token_is_reused_until_shortly_before_it_expires():
     identity = FakeIdentity(valid={"t1", "t2"}, expires_in=3600)
-    with oauth_tenant(identity) as tenant:
-        auth = tenant.zidentity._auth
-        now = [0.0]
-        auth._clock = lambda: now[0]
-        auth._token = None  # start clean with the controllable clock
+    now = [0.0]
+    # The tenant's clock reaches its token cache: the lifetime is judged on the controllable clock.
+    with mock_tenant(identity, clock=lambda: now[0]) as tenant:
         for _ in range(5):
             tenant.zidentity.list_clients()
         assert identity.issued == 1

@@ -21,8 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from providers.tenant import ApiError, ConnectionFailed, Tenant, TenantSettings, Unreachable
-from providers.tenant.transport import UNREACHABLE_ATTEMPTS, UNREACHABLE_WAIT
+from providers.tenant import (
+    UNREACHABLE_ATTEMPTS,
+    UNREACHABLE_WAIT,
+    ApiError,
+    ConnectionFailed,
+    Tenant,
+    TenantSettings,
+    Unreachable,
+)
 from tests.providers.tenant.conftest import FakeTime, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
