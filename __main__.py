@@ -68,7 +68,9 @@ def declare_client(client: DesiredClient) -> tuple[ApiClient, ClientSecret, Prev
     plan groups them under it. The `PreviousSecret` takes the current secret from the `ClientSecret`'s
     outputs: when a rotation replaces that one, it keeps the old secret valid for `overlap_days`.
     """
-    api_client = ApiClient(client.key, **_inputs(client, ClientSettings))
+    # Created with its scopes (one request for both); the ScopeAssignment owns them from then on.
+    settings = _inputs(client, ClientSettings)
+    api_client = ApiClient(client.key, **settings, initial_scopes=sorted(client.scopes))
     child = pulumi.ResourceOptions(parent=api_client)
     ScopeAssignment(f"{client.key}-scopes", client_id=api_client.id, scopes=client.scopes, opts=child)
     secret = ClientSecret(

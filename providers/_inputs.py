@@ -12,6 +12,8 @@ change, state-only), and the table derives
   ``pulumi preview`` of an unchanged program stays empty);
 - ``replaces(olds, news)``: the replace-on-change part of ``diff()``;
 - ``metadata_defaults`` / ``kept(old)``: inputs the tenant does not store, kept by ``read()``;
+- ``create_only`` inputs: what the object is created with and never diffed afterwards (``check`` hands
+  back the stored value once the resource exists, so changing it plans nothing);
 - ``secret_outputs``: the resource's ``additional_secret_outputs``.
 
 What a table cannot say (a scopes map checked against the catalog, cross-field rules such as
@@ -51,6 +53,7 @@ class Prop:
     replace: bool = False
     unknown_replaces: bool = False
     state_only: bool = False
+    create_only: bool = False
     custom_check: Callable[[Inputs], Any] | None = None
 
     @property
@@ -92,6 +95,13 @@ def custom(key: str, check: Callable[[Inputs], Any], default: Any = None) -> Pro
     return Prop(key, "custom", default, custom_check=check)
 
 
+def created_with(key: str, check: Callable[[Inputs], Any], default: Any) -> Prop:
+    """A create-only input validated by ``check(inputs)``: what the tenant object is created with, kept
+    in state as it was then (refresh keeps it too), so a later change of the declared value is no
+    change of this resource (another resource owns that value after creation)."""
+    return Prop(key, "custom", default, state_only=True, create_only=True, custom_check=check)
+
+
 def derived(key: str) -> Prop:
     """An input ``check`` derives (from the stored inputs, the day...), never set by the program."""
     return Prop(key, "derived")
@@ -124,19 +134,36 @@ class InputTable:
     def names(self, kind: str) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.props_in_order if prop.kind == kind)
 
-    def check(self, news: Mapping[str, Any], rules: Iterable[Callable[[Inputs], None]] = ()) -> Inputs:
-        """Validate and default every input the program sets, then run the cross-field ``rules``."""
+    def check(
+        self,
+        news: Mapping[str, Any],
+        rules: Iterable[Callable[[Inputs], None]] = (),
+        olds: Mapping[str, Any] | None = None,
+    ) -> Inputs:
+        """Validate and default every input the program sets, then run the cross-field ``rules``.
+
+        ``olds``: the stored inputs of an existing resource (empty for a create). Its ``create_only``
+        inputs are handed back as stored (absent stays absent), so they never show as a change."""
+        existing = bool(olds)
         inputs = Inputs(news)
         for prop in self.inputs:
+            if prop.create_only and existing:
+                assert olds is not None
+                if prop.name in olds:
+                    inputs.values[prop.name] = olds[prop.name]
+                continue
             _check_one(inputs, prop)
         for rule in rules:
             rule(inputs)
         return inputs
 
     def check_result(
-        self, news: Mapping[str, Any], rules: Iterable[Callable[[Inputs], None]] = ()
+        self,
+        news: Mapping[str, Any],
+        rules: Iterable[Callable[[Inputs], None]] = (),
+        olds: Mapping[str, Any] | None = None,
     ) -> CheckResult:
-        inputs = self.check(news, rules)
+        inputs = self.check(news, rules, olds)
         return CheckResult(inputs.values, inputs.failures)
 
     def props(self, **given: Any) -> dict[str, Any]:
@@ -175,8 +202,14 @@ class InputTable:
         return {prop.name: prop.default for prop in self.props_in_order if prop.state_only}
 
     def kept(self, old: Mapping[str, Any]) -> dict[str, Any]:
-        """The state-only inputs carried over from state by ``read()`` (default when absent)."""
-        return {key: old.get(key, default) for key, default in self.metadata_defaults.items()}
+        """The state-only inputs carried over from state by ``read()`` (default when absent; a
+        create-only input absent from state, written before it existed, stays absent, so a refresh
+        of such state shows no change)."""
+        return {
+            prop.name: old.get(prop.name, prop.default)
+            for prop in self.props_in_order
+            if prop.state_only and (prop.name in old or not prop.create_only)
+        }
 
     @property
     def secret_outputs(self) -> list[str]:

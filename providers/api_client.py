@@ -1,7 +1,10 @@
 """``zidentity:ApiClient``: one OAuth API client of the ZIdentity admin API (not its scopes or secrets).
 
 The client's scopes belong to ``ScopeAssignment`` and its secrets to ``ClientSecret``; this resource
-only owns name, description, status and token lifetime. Every write goes through
+only owns name, description, status and token lifetime. It is *created* with its declared scopes
+(``initial_scopes``, a create-only input) so that a new client and its scope set cost one request: the
+``ScopeAssignment`` created next finds the scopes already granted by this process's own create and
+writes nothing (see ``ScopeAssignmentProvider.create``). Every write goes through
 ``ZIdentityClient.set_client_fields`` carrying only the fields this update changes (declared new vs
 old), laid over a fresh read and verified after the PUT, so it neither clobbers the scopes another
 resource just set nor a concurrent change to another field by another process (two stacks, a console
@@ -11,6 +14,7 @@ edit), and it fails naming the field when another writer changed the same one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -19,9 +23,31 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from common.limits import ACCESS_TOKEN_LIFETIME
 from providers import _inputs as p
 from providers._base import TenantProvider, gone, name_taken, without_provider_key
+from providers._check import Inputs, is_unknown, name_problem, path
 from providers.tenant import Conflict, NotFound, client_fields
 
 log = logging.getLogger("providers")
+
+
+def check_initial_scopes(inputs: Inputs) -> None:
+    """``initial_scopes``: scope names (checked against the catalog by the ``ScopeAssignment``, which
+    owns them; a name the catalog lacks fails that resource's check in the same preview)."""
+    key = "initial_scopes"
+    value = inputs.news.get(key)
+    if value is None:
+        value = []
+    if is_unknown(value):
+        inputs.values[key] = []  # unknown in a preview: the client is created without, as before
+        return
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
+        inputs.fail(key, f"{key} must be a list of scope names, got {value!r}")
+        return
+    for name in value:
+        problem = name_problem(name) if not is_unknown(name) else None
+        if problem:
+            inputs.fail(path(key, name), f"scope name {problem}")
+    inputs.values[key] = sorted(set(value))
+
 
 TABLE = p.InputTable(
     p.name("name"),
@@ -31,12 +57,10 @@ TABLE = p.InputTable(
     p.string("owner", state_only=True),
     p.string("purpose", state_only=True),
     p.flag("adopt", False, state_only=True),
+    p.created_with("initial_scopes", check_initial_scopes, default=[]),
     p.output("client_id"),
 )
 """The resource's properties (``providers._inputs``). Never replaced: a rename is an update."""
-
-METADATA_DEFAULTS = TABLE.metadata_defaults
-"""Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
 
 
 def desired_fields(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -63,19 +87,20 @@ def inputs_from_record(record: dict[str, Any], old: dict[str, Any]) -> dict[str,
     return {**inputs, **TABLE.kept(old)}
 
 
-def left_by_a_failed_create(zidentity: Any, existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
-    """True when `existing` is what a create of `wanted` leaves behind and nothing has touched since:
-    exactly the fields it was created with, no scopes and no secrets.
+def left_by_a_failed_create(
+    zidentity: Any, existing: dict[str, Any], wanted: dict[str, Any], scopes: list[str]
+) -> bool:
+    """True when `existing` is what a create of `wanted` with `scopes` leaves behind and nothing has
+    touched since: exactly the fields and scopes it was created with, and no secrets.
 
     A create whose answer was lost, and whose recovery then failed too, leaves such a client without
     state; the next run recognises it and takes it over instead of refusing it as someone else's
-    ("already exists; set adopt: true"). A client anyone has granted a scope or issued a secret is
-    never taken over this way.
+    ("already exists; set adopt: true"). A client anyone has granted another scope or issued a secret
+    is never taken over this way.
     """
     fields = {key: existing.get(key) for key in ("name", "status", "accessTokenLifeTime")}
     fields["description"] = existing.get("description") or ""
-    scopes = [s for r in existing.get("clientResources") or [] for s in r.get("selectedScopes") or []]
-    if fields != wanted or scopes:
+    if fields != wanted or zidentity.catalog().names_of(existing) != scopes:
         return False
     if zidentity.list_secrets(str(existing["id"])):
         return False
@@ -91,7 +116,7 @@ class ApiClientProvider(TenantProvider):
     """CRUD for ``zidentity:ApiClient``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check_result(news)
+        return TABLE.check_result(news, olds=olds)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # DIFF_UNKNOWN: the engine diffs old and new inputs itself and shows one line per property.
@@ -102,7 +127,9 @@ class ApiClientProvider(TenantProvider):
         # own uniqueness check decides, not a listing that may be a moment old.
         zidentity = self.tenant.zidentity
         wanted = desired_fields(props)
-        body = {**wanted, "clientAuthentication": {"authType": "SECRET"}, "clientResources": []}
+        scopes = sorted(props.get("initial_scopes") or [])
+        resources = zidentity.catalog().client_resources(scopes) if scopes else []
+        body = {**wanted, "clientAuthentication": {"authType": "SECRET"}, "clientResources": resources}
         try:
             record = zidentity.create_client(body)
         except Conflict:
@@ -111,7 +138,7 @@ class ApiClientProvider(TenantProvider):
                 raise  # a conflict that is not about the name (e.g. the tenant's client limit)
             if props.get("adopt"):
                 record = zidentity.set_client_fields(str(existing["id"]), wanted)
-            elif left_by_a_failed_create(zidentity, existing, wanted):
+            elif left_by_a_failed_create(zidentity, existing, wanted, scopes):
                 record = existing
             else:
                 raise name_taken(f"an API client named {wanted['name']!r}", existing["id"], "name") from None
@@ -146,7 +173,10 @@ class ApiClient(Resource, module="zidentity", name="ApiClient"):
     """An OAuth API client (type ``pulumi-python:dynamic/zidentity:ApiClient``).
 
     Its scopes are a separate ``ScopeAssignment`` and its secrets separate ``ClientSecret`` resources,
-    so a plan shows a scope grant or a rotation as its own step.
+    so a plan shows a scope grant or a rotation as its own step. ``initial_scopes`` (pass the same
+    names as the ``ScopeAssignment``) only says what the client is created with, which saves the
+    scope write after it; once the client exists it is never diffed, so a later grant or revoke shows
+    on the ``ScopeAssignment`` alone.
     """
 
     name: pulumi.Output[str]
@@ -156,6 +186,8 @@ class ApiClient(Resource, module="zidentity", name="ApiClient"):
     owner: pulumi.Output[str]
     purpose: pulumi.Output[str]
     adopt: pulumi.Output[bool]
+    initial_scopes: pulumi.Output[list]
+    """The scope names the client was created with (as they were then; ``ScopeAssignment`` owns them)."""
     client_id: pulumi.Output[str]
     """The client's id in the tenant (also the OAuth ``client_id``)."""
 
@@ -170,10 +202,15 @@ class ApiClient(Resource, module="zidentity", name="ApiClient"):
         owner: pulumi.Input[str] | None = None,
         purpose: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        initial_scopes: pulumi.Input[Sequence[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        # Defaults (None) come from TABLE: description "", enabled true, 3600 s, owner/purpose "", no adopt.
+        # Defaults (None) come from TABLE: description "", enabled true, 3600 s, owner/purpose "", no adopt,
+        # no initial scopes.
+        if isinstance(initial_scopes, tuple):
+            initial_scopes = list(initial_scopes)
         props = TABLE.props(
+            initial_scopes=initial_scopes,
             name=name,
             description=description,
             enabled=enabled,

@@ -57,9 +57,6 @@ TABLE = p.InputTable(
 )
 """The resource's properties (``providers._inputs``). Never replaced: a rename is a PATCH."""
 
-METADATA_DEFAULTS = TABLE.metadata_defaults
-"""Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
-
 
 def declared_members(props: Mapping[str, Any]) -> list[str]:
     return sorted((props.get("members") or {}).keys())

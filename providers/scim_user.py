@@ -58,9 +58,6 @@ TABLE = p.InputTable(
 )
 """The resource's properties (``providers._inputs``). Never replaced: a userName change is a PATCH."""
 
-METADATA_DEFAULTS = TABLE.metadata_defaults
-"""Inputs the tenant does not store; they live in state only and survive a refresh unchanged."""
-
 
 def managed_from_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """The managed attributes of a live SCIM user, in this resource's input names."""

@@ -132,8 +132,17 @@ class ScopeAssignmentProvider(TenantProvider):
         return catalog.names_of(record)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # A client this process has just created with exactly these scopes (``ApiClient``'s
+        # ``initial_scopes``) needs no write: its own create answered what the tenant holds. Nothing
+        # is written, so nothing another writer did can be reverted; a change made in between shows
+        # on the next refresh like any other console edit. Otherwise: the verified write.
         client_id = str(props["client_id"])
-        granted = self._grant_exactly(client_id, declared_names(props))
+        names = declared_names(props)
+        zidentity = self.tenant.zidentity
+        created = zidentity.created_here(client_id)
+        if created is not None and zidentity.catalog().names_of(created) == names:
+            return CreateResult(client_id, _outputs(props, names))
+        granted = self._grant_exactly(client_id, names)
         return CreateResult(client_id, _outputs(props, granted))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

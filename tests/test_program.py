@@ -46,6 +46,10 @@ def test_api_client_inputs(dev: ProgramRun) -> None:
         "enabled": True,
         "access_token_lifetime": 3600,
         "adopt": False,
+        # Created with its scopes, the ScopeAssignment's names exactly (it owns them afterwards).
+        "initial_scopes": sorted(
+            dev.by_type("zidentity:ScopeAssignment")["directory-sync-scopes"].plain_inputs["scopes"]
+        ),
     }
     reporting = dev.by_type("zidentity:ApiClient")["reporting"].plain_inputs
     assert (reporting["name"], reporting["purpose"], reporting["access_token_lifetime"]) == (

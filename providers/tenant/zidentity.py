@@ -226,6 +226,8 @@ class ZIdentityClient:
         self._client_locks: dict[str, threading.Lock] = {}
         self._client_locks_guard = threading.Lock()
         self._secrets = SecretLedger()
+        self._created: dict[str, Record] = {}
+        self._created_guard = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ZIdentityClient({self._base!r})"
@@ -318,7 +320,23 @@ class ZIdentityClient:
             what=f"API client {name!r}",
             path=httpx.URL(self._base + path).path,
         )
-        return create_idempotently(create, self._transport.retry_budget())
+        record = create_idempotently(create, self._transport.retry_budget())
+        if isinstance(record, dict) and record.get("id"):
+            with self._created_guard:
+                self._created[str(record["id"])] = copy.deepcopy(record)
+        return record
+
+    def created_here(self, client_id: str) -> Record | None:
+        """The client as this process's own create left it, while this process has not written or
+        deleted it since (a copy); None for any other client. What a resource created right after
+        its client can take as the tenant's answer instead of reading it again."""
+        with self._created_guard:
+            found = self._created.get(client_id)
+            return copy.deepcopy(found) if found is not None else None
+
+    def _forget_created(self, client_id: str) -> None:
+        with self._created_guard:
+            self._created.pop(client_id, None)
 
     def _check_made_by(self, body: Mapping[str, Any], found: Record, path: str) -> None:
         """Raise `Conflict` unless `found` (looked up by name after a lost create response) can be
@@ -340,6 +358,7 @@ class ZIdentityClient:
             return self._put_client(client_id, body)
 
     def _put_client(self, client_id: str, body: Mapping[str, Any]) -> Record:
+        self._forget_created(client_id)
         try:
             response = self._request("PUT", self._item(client_id), json_body=dict(body))
         finally:
@@ -463,6 +482,7 @@ class ZIdentityClient:
         finally:
             self._clients.invalidate()
             self._secrets.forget_client(client_id)
+            self._forget_created(client_id)
 
     # -- secrets ----------------------------------------------------------------------------------
     def list_secrets(self, client_id: str) -> list[Record]:

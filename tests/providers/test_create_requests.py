@@ -9,9 +9,11 @@ resource type in one command (a fresh plugin process, as ``pulumi up`` gets) sen
   the new value (its first secret: nothing older exists that the proof would protect);
 - ``ScimGroup``: the POST, plus one listing of group names for all groups of the command (SCIM does
   not keep displayNames unique, so a name is checked before the create, not by a refused create);
-- ``ScopeAssignment``: the verified write, GET + PUT + GET, kept on purpose (docs/providers.md,
-  "Concurrency and cost"): the read before the PUT keeps another writer's change to the client's
-  other fields, the read after catches a stale full replace of the scopes;
+- ``ScopeAssignment`` of a client this process created with those scopes (``ApiClient``'s
+  ``initial_scopes``, as the program declares every client): nothing. Of any other client: the verified
+  write, GET + PUT + GET, kept on purpose (docs/providers.md, "Concurrency and cost"): the read before
+  the PUT keeps another writer's change to the client's other fields, the read after catches a stale
+  full replace of the scopes;
 - once per command: one token request and the scope catalog.
 """
 
@@ -23,7 +25,7 @@ from collections import Counter
 import httpx
 
 from providers import ApiClient, ClientSecret, ScimGroup, ScimUser, ScopeAssignment
-from tests.providers.conftest import API_CLIENT, CLIENT_SECRET, SCIM_GROUP
+from tests.providers.conftest import API_CLIENT, CLIENT_SECRET, SCIM_GROUP, SCOPE_ASSIGNMENT
 from tests.providers.test_create_recovery import seed_for
 from tests.support.emulator import RunningEmulator
 from tests.support.engine_double import Engine, ProviderProcess
@@ -63,8 +65,11 @@ def test_every_create_path_sends_its_floor_of_requests(
     emails = [f"{user}@example.com" for user in users]
 
     def first_wave() -> None:
-        for name in clients:
-            ApiClient(name, name=name)
+        # Two clients created with their scopes, as the program declares them; one without (what a
+        # program that does not pass initial_scopes gets), whose scopes take the verified write.
+        for name in clients[:2]:
+            ApiClient(name, name=name, initial_scopes=["scim:read"])
+        ApiClient(clients[2], name=clients[2])
         for user, email in zip(users, emails, strict=True):
             ScimUser(user, user_name=email)
 
@@ -88,8 +93,8 @@ def test_every_create_path_sends_its_floor_of_requests(
         "POST clients": 3,
         "POST users": 4,
         "POST secrets": 3,
-        "GET client": 2 * 3,
-        "PUT client": 3,
+        "GET client": 2,
+        "PUT client": 1,
         "GET groups": 1,
         "POST groups": 3,
     }
@@ -141,3 +146,29 @@ def test_a_lost_secret_create_answer_leaves_exactly_the_secret_whose_value_the_s
     # No listing before the create: the orphan is found after the lost answer, deleted, and the
     # secret created again.
     assert log == [("POST", "secrets"), ("GET", "secrets"), ("DELETE", "secrets"), ("POST", "secrets")]
+
+
+def test_a_client_created_with_its_scopes_holds_them_and_the_assignment_records_them(
+    engine: Engine, tenant: RunningEmulator, admin: httpx.Client
+) -> None:
+    def program(scopes: list[str]) -> None:
+        client = ApiClient("born", name="born-with-scopes", initial_scopes=scopes)
+        ScopeAssignment("born-scopes", client_id=client.id, scopes=scopes)
+
+    engine.run(lambda: program(["scim:read", "ziam:read"]))
+
+    client_id = engine.resource(API_CLIENT, "born").id
+    live = admin.get(f"/api-clients/{client_id}").json()
+    granted = sorted(s["name"] for r in live["clientResources"] for s in r["selectedScopes"])
+    assert granted == ["scim:read", "ziam:read"]
+    assert engine.resource(SCOPE_ASSIGNMENT, "born-scopes").outputs["granted"] == granted
+
+    # Later the scopes change: the ScopeAssignment alone is updated; the client keeps what it was
+    # created with, and plans no change of its own.
+    tenant.reset_stats()
+    steps = engine.run(lambda: program(["scim:read", "scim:write"]))
+    assert {step.name: step.op for step in steps} == {"born": "same", "born-scopes": "update"}
+    assert engine.resource(API_CLIENT, "born").inputs["initial_scopes"] == ["scim:read", "ziam:read"]
+    live = admin.get(f"/api-clients/{client_id}").json()
+    granted = sorted(s["name"] for r in live["clientResources"] for s in r["selectedScopes"])
+    assert granted == ["scim:read", "scim:write"]

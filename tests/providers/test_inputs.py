@@ -125,3 +125,29 @@ def test_secret_outputs_and_names_by_kind() -> None:
     assert table().secret_outputs == ["value"]
     assert table().names("derived") == ("previous",)
     assert "previous" not in table().input_names and "secret_id" not in table().input_names
+
+
+def created_with_table() -> p.InputTable:
+    def check_seed(inputs: Inputs) -> None:
+        inputs.values["seed"] = sorted(inputs.news.get("seed") or [])
+
+    return p.InputTable(p.name("name"), p.created_with("seed", check_seed, default=[]), p.output("id"))
+
+
+def test_a_create_only_input_is_checked_on_create_and_handed_back_as_stored_afterwards() -> None:
+    t = created_with_table()
+
+    assert t.check({"name": "a", "seed": ["y", "x"]}, olds={}).values["seed"] == ["x", "y"]
+    # Once the resource exists a new declared value changes nothing: the stored one comes back.
+    stored = {"name": "a", "seed": ["x", "y"]}
+    assert t.check({"name": "a", "seed": ["z"]}, olds=stored).values == stored
+
+
+def test_a_create_only_input_missing_from_older_state_stays_missing_on_check_and_refresh() -> None:
+    # State written before the input existed must plan and refresh without a change.
+    t = created_with_table()
+    older = {"name": "a"}
+
+    assert t.check({"name": "a", "seed": ["x"]}, olds=older).values == older
+    assert t.kept(older) == {}
+    assert t.kept({"name": "a", "seed": ["x"]}) == {"seed": ["x"]}
