@@ -127,8 +127,10 @@ class Tenant:
             goal(t["User"], name.split("@")[0], user_name=name, family_name=self.family[name], emails=[name])
             for name in self.user_names
         ]
+        # Each client declares its scopes as it is created, as the program (__main__.py) does.
         clients = [
-            goal(t["ApiClient"], key, name=key, description=text) for key, text in self.description.items()
+            goal(t["ApiClient"], key, name=key, description=text, initial_scopes=sorted(self.scopes[key]))
+            for key, text in self.description.items()
         ]
         return users + clients
 
