@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, CheckResult
 from pulumi.output import Unknown
 
 from common.paths import property_path
@@ -85,6 +85,10 @@ class Inputs:
 
     def fail(self, prop: str, reason: str) -> None:
         self.failures.append(CheckFailure(prop, reason))
+
+    def result(self) -> CheckResult:
+        """What ``check()`` answers the engine: the normalised inputs and every failure."""
+        return CheckResult(self.values, self.failures)
 
     def _raw(self, key: str, default: Any) -> Any:
         value = self.news.get(key)

@@ -7,9 +7,11 @@ random): each property is one ``Prop`` line (name, kind, default, bounds, unit, 
 change, state-only), and the table derives
 
 - ``check(news)``: validation and defaults, every failure named by its property (``providers._check``);
-- ``props(**given)``: the resource class's property dict (a keyword left at ``None`` takes the table's
-  default, so the program sends exactly what it sent when the defaults were keyword defaults, and
-  ``pulumi preview`` of an unchanged program stays empty);
+- ``props(**given)``: the resource class's property dict, from the keyword arguments the program
+  passes (a name the table lacks, or a missing required one, is a ``TypeError`` at the call site; a
+  value left out or ``None`` takes the table's default, so ``pulumi preview`` of an unchanged program
+  stays empty; a ``shape`` turns the program's form into the wire form, also once an Output resolves);
+- ``options(opts)``: the resource options the table implies (``additional_secret_outputs``);
 - ``replaces(olds, news)``: the replace-on-change part of ``diff()``;
 - ``metadata_defaults`` / ``kept(old)``: inputs the tenant does not store, kept by ``read()``;
 - ``create_only`` inputs: what the object is created with and never diffed afterwards (``check`` hands
@@ -29,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.dynamic import CheckResult
+import pulumi
 
 from common.limits import Bounded
 from providers._check import Inputs, is_unknown
@@ -54,7 +56,9 @@ class Prop:
     unknown_replaces: bool = False
     state_only: bool = False
     create_only: bool = False
+    required: bool = False
     custom_check: Callable[[Inputs], Any] | None = None
+    shape: Callable[[Any], Any] | None = None
 
     @property
     def is_input(self) -> bool:
@@ -64,7 +68,7 @@ class Prop:
 def name(key: str, *, replace: bool = False) -> Prop:
     """A required name; ``replace``: a known change replaces the resource (an unknown one never does:
     it only means the object it names is being updated in a preview, and its id stays)."""
-    return Prop(key, "name", replace=replace)
+    return Prop(key, "name", replace=replace, required=True)
 
 
 def string(key: str, default: str = "", *, state_only: bool = False, **options: Any) -> Prop:
@@ -90,9 +94,17 @@ def keep(key: str, default: Any = "", *, secret: bool = False) -> Prop:
     return Prop(key, "keep", default, secret=secret)
 
 
-def custom(key: str, check: Callable[[Inputs], Any], default: Any = None) -> Prop:
-    """An input validated by ``check(inputs)``, which sets ``inputs.values[key]`` itself."""
-    return Prop(key, "custom", default, custom_check=check)
+def custom(
+    key: str,
+    check: Callable[[Inputs], Any],
+    default: Any = None,
+    *,
+    shape: Callable[[Any], Any] | None = None,
+    required: bool = False,
+) -> Prop:
+    """An input validated by ``check(inputs)``, which sets ``inputs.values[key]`` itself; ``shape``
+    turns what the program passes (a list of names) into what the engine diffs (a map)."""
+    return Prop(key, "custom", default, custom_check=check, shape=shape, required=required)
 
 
 def created_with(key: str, check: Callable[[Inputs], Any], default: Any) -> Prop:
@@ -110,6 +122,26 @@ def derived(key: str) -> Prop:
 def output(key: str, *, secret: bool = False) -> Prop:
     """An output the provider sets; ``secret`` marks it with ``additional_secret_outputs``."""
     return Prop(key, "output", secret=secret)
+
+
+def _contains_output(value: Any) -> bool:
+    if isinstance(value, pulumi.Output):
+        return True
+    if isinstance(value, Mapping):
+        return any(_contains_output(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains_output(item) for item in value)
+    return False
+
+
+def _program_value(value: Any, shape: Callable[[Any], Any] | None) -> Any:
+    """What the program passed, in the form sent to the engine: tuples as lists, and ``shape`` applied
+    now to a plain value (a wrong one fails at the call site) or once an Output inside it resolves."""
+    if shape is None:
+        return list(value) if isinstance(value, tuple) else value
+    if _contains_output(value):
+        return pulumi.Output.from_input(value).apply(shape)
+    return shape(value)
 
 
 def _or_default(value: Any, default: Any) -> Any:
@@ -157,26 +189,32 @@ class InputTable:
             rule(inputs)
         return inputs
 
-    def check_result(
-        self,
-        news: Mapping[str, Any],
-        rules: Iterable[Callable[[Inputs], None]] = (),
-        olds: Mapping[str, Any] | None = None,
-    ) -> CheckResult:
-        inputs = self.check(news, rules, olds)
-        return CheckResult(inputs.values, inputs.failures)
-
     def props(self, **given: Any) -> dict[str, Any]:
-        """The resource class's property dict: each input as given, ``None`` taking the table's default;
-        derived inputs and outputs ``None`` (the engine fills them in)."""
+        """The resource class's property dict: each input as given (shaped), absent or ``None`` taking
+        the table's default; derived inputs and outputs ``None`` (the engine fills them in)."""
         unknown = set(given) - set(self.input_names)
         if unknown:
             raise TypeError(f"not an input of this resource: {', '.join(sorted(unknown))}")
+        missing = [prop.name for prop in self.inputs if prop.required and given.get(prop.name) is None]
+        if missing:
+            raise TypeError(f"missing required input: {', '.join(missing)}")
         result: dict[str, Any] = {}
         for prop in self.props_in_order:
             value = given.get(prop.name) if prop.is_input else None
-            result[prop.name] = copy.copy(prop.default) if value is None and prop.is_input else value
+            if value is None:
+                result[prop.name] = copy.copy(prop.default) if prop.is_input else None
+            else:
+                result[prop.name] = _program_value(value, prop.shape)
         return result
+
+    def options(self, opts: pulumi.ResourceOptions | None, **extra: Any) -> pulumi.ResourceOptions | None:
+        """``opts`` with what the table implies: its secret outputs marked (and any ``extra`` option)."""
+        implied = dict(extra)
+        if self.secret_outputs:
+            implied["additional_secret_outputs"] = self.secret_outputs
+        if not implied:
+            return opts
+        return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(**implied), opts)
 
     def replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         """The replace-on-change properties whose value changed (absent counts as the default)."""

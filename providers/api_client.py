@@ -14,7 +14,6 @@ edit), and it fails naming the field when another writer changed the same one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -116,7 +115,7 @@ class ApiClientProvider(TenantProvider):
     """CRUD for ``zidentity:ApiClient``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check_result(news, olds=olds)
+        return TABLE.check(news, olds=olds).result()
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # DIFF_UNKNOWN: the engine diffs old and new inputs itself and shows one line per property.
@@ -192,31 +191,10 @@ class ApiClient(Resource, module="zidentity", name="ApiClient"):
     """The client's id in the tenant (also the OAuth ``client_id``)."""
 
     def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        description: pulumi.Input[str] | None = None,
-        enabled: pulumi.Input[bool] | None = None,
-        access_token_lifetime: pulumi.Input[int] | None = None,
-        owner: pulumi.Input[str] | None = None,
-        purpose: pulumi.Input[str] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
-        initial_scopes: pulumi.Input[Sequence[str]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        # Defaults (None) come from TABLE: description "", enabled true, 3600 s, owner/purpose "", no adopt,
-        # no initial scopes.
-        if isinstance(initial_scopes, tuple):
-            initial_scopes = list(initial_scopes)
-        props = TABLE.props(
-            initial_scopes=initial_scopes,
-            name=name,
-            description=description,
-            enabled=enabled,
-            access_token_lifetime=access_token_lifetime,
-            owner=owner,
-            purpose=purpose,
-            adopt=adopt,
-        )
-        super().__init__(ApiClientProvider(), resource_name, props, opts)
+        """Inputs as declared in ``TABLE``:
+        ``name`` required; ``description``, ``enabled``, ``access_token_lifetime``, ``owner``,
+        ``purpose``, ``adopt``, ``initial_scopes`` default as the table says."""
+        props = TABLE.props(**inputs)
+        super().__init__(ApiClientProvider(), resource_name, props, TABLE.options(opts))

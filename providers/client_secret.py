@@ -115,7 +115,7 @@ class ClientSecretProvider(TenantProvider):
     """CRUD for ``zidentity:ClientSecret``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check_result(news, CROSS_FIELD_RULES)
+        return TABLE.check(news, CROSS_FIELD_RULES).result()
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         reasons = replace_reasons(olds, news, evaluation_time())
@@ -224,27 +224,11 @@ class ClientSecret(Resource, module="zidentity", name="ClientSecret"):
     created_at: pulumi.Output[str]
 
     def __init__(
-        self,
-        resource_name: str,
-        *,
-        client_id: pulumi.Input[str],
-        lifetime_days: pulumi.Input[int] | None = None,
-        renew_before_days: pulumi.Input[int] | None = None,
-        rotation: pulumi.Input[str] | None = None,
-        overlap_days: pulumi.Input[int] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        # Defaults (None) come from TABLE: 90 days, renewed 14 before expiry, no rotation, no overlap.
-        props = TABLE.props(
-            client_id=client_id,
-            lifetime_days=lifetime_days,
-            renew_before_days=renew_before_days,
-            rotation=rotation,
-            overlap_days=overlap_days,
-        )
-        secret_opts = pulumi.ResourceOptions(
-            additional_secret_outputs=TABLE.secret_outputs, delete_before_replace=False
-        )
-        super().__init__(
-            ClientSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
-        )
+        """Inputs as declared in ``TABLE``:
+        ``client_id`` required; ``lifetime_days``, ``renew_before_days``, ``rotation``,
+        ``overlap_days`` default as the table says."""
+        props = TABLE.props(**inputs)
+        options = TABLE.options(opts, delete_before_replace=False)  # the new secret first, always
+        super().__init__(ClientSecretProvider(), resource_name, props, options)

@@ -191,26 +191,10 @@ class PreviousSecret(Resource, module="zidentity", name="PreviousSecret"):
     previous_live: pulumi.Output[bool]
 
     def __init__(
-        self,
-        resource_name: str,
-        *,
-        client_id: pulumi.Input[str],
-        client_key: pulumi.Input[str],
-        overlap_days: pulumi.Input[int],
-        current_secret_id: pulumi.Input[str],
-        current_value: pulumi.Input[str],
-        current_expires_at: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        props = TABLE.props(
-            client_id=client_id,
-            client_key=client_key,
-            overlap_days=overlap_days,
-            current_secret_id=current_secret_id,
-            current_value=current_value,
-            current_expires_at=current_expires_at,
-        )
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=TABLE.secret_outputs)
-        super().__init__(
-            PreviousSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
-        )
+        """Inputs as declared in ``TABLE``:
+        ``client_id`` and ``client_key`` required; the current secret's id, value and
+        expiry come from the ``ClientSecret``."""
+        props = TABLE.props(**inputs)
+        super().__init__(PreviousSecretProvider(), resource_name, props, TABLE.options(opts))

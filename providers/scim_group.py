@@ -46,9 +46,21 @@ def check_members(inputs: Inputs) -> None:
     inputs.values["members"] = dict(members)
 
 
+def members_map(members: Sequence[str]) -> dict[str, bool]:
+    """The member list as ``{userName: True}``, the shape whose engine diff is one entry per member."""
+    if isinstance(members, str):
+        raise TypeError("members must be a list of userNames, not a single string")
+    result: dict[str, bool] = {}
+    for index, member in enumerate(members):
+        if not isinstance(member, str):
+            raise TypeError(f"members[{index}] must be a userName string, got {type(member).__name__}")
+        result[member] = True
+    return result
+
+
 TABLE = p.InputTable(
     p.name("display_name"),
-    p.custom("members", check_members, default={}),
+    p.custom("members", check_members, default={}, shape=members_map),
     p.string("external_id"),
     p.flag("exclusive", True, state_only=True),
     p.flag("adopt", False, state_only=True),
@@ -94,7 +106,7 @@ class ScimGroupProvider(TenantProvider):
     """CRUD for ``scim:Group``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check_result(news)
+        return TABLE.check(news).result()
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # DIFF_UNKNOWN: the engine diffs the member maps itself, one entry per member.
@@ -199,18 +211,6 @@ def resolve_members_known(scim: ScimClient, user_names: Sequence[str]) -> list[s
     return list(user_index(scim).resolve(scim, user_names).values())
 
 
-def members_map(members: Sequence[str]) -> dict[str, bool]:
-    """The member list as ``{userName: True}``, the shape whose engine diff is one entry per member."""
-    if isinstance(members, str):
-        raise TypeError("members must be a list of userNames, not a single string")
-    result: dict[str, bool] = {}
-    for index, member in enumerate(members):
-        if not isinstance(member, str):
-            raise TypeError(f"members[{index}] must be a userName string, got {type(member).__name__}")
-        result[member] = True
-    return result
-
-
 class ScimGroup(Resource, module="scim", name="Group"):
     """A SCIM group (type ``pulumi-python:dynamic/scim:Group``).
 
@@ -229,29 +229,10 @@ class ScimGroup(Resource, module="scim", name="Group"):
     """Sorted SCIM ids of the group's members."""
 
     def __init__(
-        self,
-        resource_name: str,
-        *,
-        display_name: pulumi.Input[str],
-        members: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
-        external_id: pulumi.Input[str] | None = None,
-        exclusive: pulumi.Input[bool] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        members = () if members is None else members
-        if isinstance(members, str) or (
-            isinstance(members, list | tuple) and all(isinstance(m, str) for m in members)
-        ):
-            members_input: Any = members_map(members)  # a single string fails here, at the call site
-        else:
-            members_input = pulumi.Output.from_input(members).apply(members_map)
-        # Defaults (None) come from TABLE: no external id, exclusive membership, no adopt.
-        props = TABLE.props(
-            display_name=display_name,
-            members=members_input,
-            external_id=external_id,
-            exclusive=exclusive,
-            adopt=adopt,
-        )
-        super().__init__(ScimGroupProvider(), resource_name, props, opts)
+        """Inputs as declared in ``TABLE``:
+        ``display_name`` required; ``members`` a list of userNames (or an Output of one);
+        ``external_id``, ``exclusive``, ``adopt`` default as the table says."""
+        props = TABLE.props(**inputs)
+        super().__init__(ScimGroupProvider(), resource_name, props, TABLE.options(opts))

@@ -117,7 +117,7 @@ class ScimUserProvider(TenantProvider):
     """CRUD for ``scim:User``. Stable API: state pickles this class by module and name."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check_result(news)
+        return TABLE.check(news).result()
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
@@ -193,28 +193,10 @@ class ScimUser(Resource, module="scim", name="User"):
     user_id: pulumi.Output[str]
 
     def __init__(
-        self,
-        resource_name: str,
-        *,
-        user_name: pulumi.Input[str],
-        given_name: pulumi.Input[str] | None = None,
-        family_name: pulumi.Input[str] | None = None,
-        emails: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
-        active: pulumi.Input[bool] | None = None,
-        external_id: pulumi.Input[str] | None = None,
-        on_delete: pulumi.Input[str] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        # Defaults (None) come from TABLE: names "", no emails, active, deactivate on delete, no adopt.
-        props = TABLE.props(
-            user_name=user_name,
-            given_name=given_name,
-            family_name=family_name,
-            emails=list(emails) if isinstance(emails, tuple) else emails,
-            active=active,
-            external_id=external_id,
-            on_delete=on_delete,
-            adopt=adopt,
-        )
-        super().__init__(ScimUserProvider(), resource_name, props, opts)
+        """Inputs as declared in ``TABLE``:
+        ``user_name`` required; ``given_name``, ``family_name``, ``emails``, ``active``,
+        ``external_id``, ``on_delete``, ``adopt`` default as the table says."""
+        props = TABLE.props(**inputs)
+        super().__init__(ScimUserProvider(), resource_name, props, TABLE.options(opts))

@@ -54,11 +54,35 @@ def scope_names(scopes: Any) -> list[str]:
     return [name for name in scopes if name_problem(name) is None]
 
 
+ScopesInput = Mapping[str, Mapping[str, Any]] | Sequence[str]
+
+
+def scopes_map(scopes: ScopesInput) -> dict[str, Any]:
+    """The ``scopes`` input as the map the engine diffs key by key (``scopes["scim:write"]``).
+
+    A plain list of names is accepted for convenience and becomes ``{name: {}}``. Dates (as YAML
+    loads ``expires: 2027-06-30``) become ISO strings, because the SDK cannot serialise ``date``.
+    """
+    if isinstance(scopes, Mapping):
+        return {str(name): _plain_metadata(meta) for name, meta in scopes.items()}
+    if isinstance(scopes, str):
+        raise TypeError("scopes must be a map of scope name to {justification, expires}, not a string")
+    return {str(name): {} for name in scopes}
+
+
+def _plain_metadata(meta: Any) -> Any:
+    if isinstance(meta, Mapping):
+        return {
+            key: (value.isoformat() if isinstance(value, dt.date) else value) for key, value in meta.items()
+        }
+    return {} if meta is None else meta
+
+
 TABLE = p.InputTable(
     # Moving the assignment to another client is a replacement (a different tenant object). An unknown
     # client_id only means the client is being updated in a preview; its id stays.
     p.name("client_id", replace=True),
-    p.custom("scopes", check_scopes, default={}),
+    p.custom("scopes", check_scopes, default={}, shape=scopes_map, required=True),
     p.output("granted"),
 )
 """The resource's properties (``providers._inputs``)."""
@@ -170,30 +194,6 @@ class ScopeAssignmentProvider(TenantProvider):
             return  # the client is gone, and its scopes with it
 
 
-ScopesInput = Mapping[str, Mapping[str, Any]] | Sequence[str]
-
-
-def scopes_map(scopes: ScopesInput) -> dict[str, Any]:
-    """The ``scopes`` input as the map the engine diffs key by key (``scopes["scim:write"]``).
-
-    A plain list of names is accepted for convenience and becomes ``{name: {}}``. Dates (as YAML
-    loads ``expires: 2027-06-30``) become ISO strings, because the SDK cannot serialise ``date``.
-    """
-    if isinstance(scopes, Mapping):
-        return {str(name): _plain_metadata(meta) for name, meta in scopes.items()}
-    if isinstance(scopes, str):
-        raise TypeError("scopes must be a map of scope name to {justification, expires}, not a string")
-    return {str(name): {} for name in scopes}
-
-
-def _plain_metadata(meta: Any) -> Any:
-    if isinstance(meta, Mapping):
-        return {
-            key: (value.isoformat() if isinstance(value, dt.date) else value) for key, value in meta.items()
-        }
-    return {} if meta is None else meta
-
-
 class ScopeAssignment(Resource, module="zidentity", name="ScopeAssignment"):
     """All scopes of one API client (type ``pulumi-python:dynamic/zidentity:ScopeAssignment``).
 
@@ -208,20 +208,10 @@ class ScopeAssignment(Resource, module="zidentity", name="ScopeAssignment"):
     """Sorted names of the scopes the client holds in the tenant."""
 
     def __init__(
-        self,
-        resource_name: str,
-        *,
-        client_id: pulumi.Input[str],
-        scopes: pulumi.Input[ScopesInput],
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        # Literal values (a single string included, which fails here at the call site) are mapped now;
-        # an Output is mapped once it resolves.
-        literal = isinstance(scopes, Mapping | list | tuple | str)
-        scopes_input = (
-            scopes_map(scopes)  # type: ignore[arg-type]
-            if literal
-            else pulumi.Output.from_input(scopes).apply(scopes_map)
-        )
-        props = TABLE.props(client_id=client_id, scopes=scopes_input)
-        super().__init__(ScopeAssignmentProvider(), resource_name, props, opts)
+        """Inputs as declared in ``TABLE``:
+        ``client_id`` and ``scopes`` required; ``scopes`` a map of scope name to
+        ``{justification, expires}`` or a list of names (or an Output of either)."""
+        props = TABLE.props(**inputs)
+        super().__init__(ScopeAssignmentProvider(), resource_name, props, TABLE.options(opts))

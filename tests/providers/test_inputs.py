@@ -151,3 +151,27 @@ def test_a_create_only_input_missing_from_older_state_stays_missing_on_check_and
     assert t.check({"name": "a", "seed": ["x"]}, olds=older).values == older
     assert t.kept(older) == {}
     assert t.kept({"name": "a", "seed": ["x"]}) == {"seed": ["x"]}
+
+
+def test_the_resource_classes_refuse_a_missing_required_input_or_an_unknown_one_at_the_call_site() -> None:
+    from providers import ApiClient, ScopeAssignment
+
+    with pytest.raises(TypeError, match="missing required input: name"):
+        ApiClient("c", description="no name")
+    with pytest.raises(TypeError, match="missing required input: scopes"):
+        ScopeAssignment("s", client_id="c1")
+    with pytest.raises(TypeError, match="not an input of this resource: lifetime"):
+        ApiClient("c", name="n", lifetime=60)
+
+
+def test_a_shaped_input_takes_the_programs_form_and_tuples_become_lists() -> None:
+    t = p.InputTable(
+        p.name("name"),
+        p.custom("members", lambda inputs: None, default={}, shape=lambda names: dict.fromkeys(names, True)),
+        p.custom("emails", lambda inputs: None, default=[]),
+    )
+
+    props = t.props(name="g", members=["ann", "bob"], emails=("a@x.example",))
+
+    assert props == {"name": "g", "members": {"ann": True, "bob": True}, "emails": ["a@x.example"]}
+    assert t.props(name="g")["members"] == {}
