@@ -178,22 +178,13 @@ class ApiClient(Resource, module="zidentity", name="ApiClient"):
     on the ``ScopeAssignment`` alone.
     """
 
-    name: pulumi.Output[str]
-    description: pulumi.Output[str]
-    enabled: pulumi.Output[bool]
-    access_token_lifetime: pulumi.Output[int]
-    owner: pulumi.Output[str]
-    purpose: pulumi.Output[str]
-    adopt: pulumi.Output[bool]
-    initial_scopes: pulumi.Output[list]
-    """The scope names the client was created with (as they were then; ``ScopeAssignment`` owns them)."""
     client_id: pulumi.Output[str]
     """The client's id in the tenant (also the OAuth ``client_id``)."""
 
     def __init__(
         self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        """Inputs as declared in ``TABLE``:
+        """Inputs as declared in ``TABLE`` (each is also an output of the same name):
         ``name`` required; ``description``, ``enabled``, ``access_token_lifetime``, ``owner``,
         ``purpose``, ``adopt``, ``initial_scopes`` default as the table says."""
         props = TABLE.props(**inputs)

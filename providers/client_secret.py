@@ -211,11 +211,6 @@ class ClientSecret(Resource, module="zidentity", name="ClientSecret"):
     ``value`` is a Pulumi secret.
     """
 
-    client_id: pulumi.Output[str]
-    lifetime_days: pulumi.Output[int]
-    renew_before_days: pulumi.Output[int]
-    rotation: pulumi.Output[str]
-    overlap_days: pulumi.Output[int]
     secret_id: pulumi.Output[str]
     value: pulumi.Output[str]
     """The plaintext secret (a Pulumi secret; the tenant shows it only once, at creation)."""
@@ -226,7 +221,7 @@ class ClientSecret(Resource, module="zidentity", name="ClientSecret"):
     def __init__(
         self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        """Inputs as declared in ``TABLE``:
+        """Inputs as declared in ``TABLE`` (each is also an output of the same name):
         ``client_id`` required; ``lifetime_days``, ``renew_before_days``, ``rotation``,
         ``overlap_days`` default as the table says."""
         props = TABLE.props(**inputs)

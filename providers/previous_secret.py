@@ -174,9 +174,6 @@ class PreviousSecret(Resource, module="zidentity", name="PreviousSecret"):
     """The previous secret of a client during its overlap window (type
     ``pulumi-python:dynamic/zidentity:PreviousSecret``); ``previous_value`` is a Pulumi secret."""
 
-    client_id: pulumi.Output[str]
-    client_key: pulumi.Output[str]
-    overlap_days: pulumi.Output[int]
     current_secret_id: pulumi.Output[str]
     current_value: pulumi.Output[str]
     current_expires_at: pulumi.Output[str]
@@ -193,7 +190,7 @@ class PreviousSecret(Resource, module="zidentity", name="PreviousSecret"):
     def __init__(
         self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        """Inputs as declared in ``TABLE``:
+        """Inputs as declared in ``TABLE`` (each is also an output of the same name):
         ``client_id`` and ``client_key`` required; the current secret's id, value and
         expiry come from the ``ClientSecret``."""
         props = TABLE.props(**inputs)

@@ -219,11 +219,6 @@ class ScimGroup(Resource, module="scim", name="Group"):
     ``exclusive=True`` members added by any other means are removed on the next ``up``.
     """
 
-    display_name: pulumi.Output[str]
-    members: pulumi.Output[dict]
-    external_id: pulumi.Output[str]
-    exclusive: pulumi.Output[bool]
-    adopt: pulumi.Output[bool]
     group_id: pulumi.Output[str]
     member_ids: pulumi.Output[list]
     """Sorted SCIM ids of the group's members."""
@@ -231,7 +226,7 @@ class ScimGroup(Resource, module="scim", name="Group"):
     def __init__(
         self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        """Inputs as declared in ``TABLE``:
+        """Inputs as declared in ``TABLE`` (each is also an output of the same name):
         ``display_name`` required; ``members`` a list of userNames (or an Output of one);
         ``external_id``, ``exclusive``, ``adopt`` default as the table says."""
         props = TABLE.props(**inputs)

@@ -182,20 +182,12 @@ class ScimUser(Resource, module="scim", name="User"):
     ``on_delete="delete"``.
     """
 
-    user_name: pulumi.Output[str]
-    given_name: pulumi.Output[str]
-    family_name: pulumi.Output[str]
-    emails: pulumi.Output[list]
-    active: pulumi.Output[bool]
-    external_id: pulumi.Output[str]
-    on_delete: pulumi.Output[str]
-    adopt: pulumi.Output[bool]
     user_id: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        """Inputs as declared in ``TABLE``:
+        """Inputs as declared in ``TABLE`` (each is also an output of the same name):
         ``user_name`` required; ``given_name``, ``family_name``, ``emails``, ``active``,
         ``external_id``, ``on_delete``, ``adopt`` default as the table says."""
         props = TABLE.props(**inputs)

@@ -202,15 +202,13 @@ class ScopeAssignment(Resource, module="zidentity", name="ScopeAssignment"):
     ``expires``) so a plan shows ``scopes["scim:write"]: ADD`` for one new grant.
     """
 
-    client_id: pulumi.Output[str]
-    scopes: pulumi.Output[dict]
     granted: pulumi.Output[list]
     """Sorted names of the scopes the client holds in the tenant."""
 
     def __init__(
         self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
-        """Inputs as declared in ``TABLE``:
+        """Inputs as declared in ``TABLE`` (each is also an output of the same name):
         ``client_id`` and ``scopes`` required; ``scopes`` a map of scope name to
         ``{justification, expires}`` or a list of names (or an Output of either)."""
         props = TABLE.props(**inputs)
