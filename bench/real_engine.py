@@ -348,8 +348,9 @@ def report(
         ]
     lines += [
         "",
-        "| operation | engine | seconds | API requests | tenant writes | request mix | resources |",
-        "|---|---|---:|---:|---:|---|---|",
+        "| operation | engine | seconds | API requests | per resource | tenant writes | request mix "
+        "| resources |",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     by_operation = {(f.operation, f.engine): f for f in [*real.figures, *double]}
     for operation in OPERATIONS:
@@ -358,7 +359,8 @@ def report(
             if figure is None:
                 continue
             lines.append(
-                f"| {operation} | {engine} | {figure.seconds:.1f} | {figure.total} | {figure.writes} | "
+                f"| {operation} | {engine} | {figure.seconds:.1f} | {figure.total} | "
+                f"{figure.total / resources:.3f} | {figure.writes} | "
                 f"{by_kind(figure.requests)} | {figure.summary} |"
             )
     lines += ["", "Busiest routes per operation:", ""]
@@ -371,6 +373,17 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def size_argument(text: str) -> Size:
+    """``--size``: four whole numbers of at least 1, comma-separated (argparse reports the error)."""
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise argparse.ArgumentTypeError(f"must be CLIENTS,GROUPS,USERS,MEMBERS_PER_GROUP, got {text!r}")
+    clients, groups, users, members = (provider_ops.positive_int(part) for part in parts)
+    if members > users:
+        raise argparse.ArgumentTypeError(f"members per group ({members}) exceeds the users ({users})")
+    return Size(clients=clients, groups=groups, users=users, members_per_group=members)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
@@ -378,6 +391,11 @@ def main() -> None:
         "--parallel", type=provider_ops.positive_int, default=8,
         help="resources in flight for both engines, at least 1 (default 8, the CLI's own default on 2 CPUs)",
     )  # fmt: skip
+    parser.add_argument(
+        "--size",
+        type=size_argument,
+        help="CLIENTS,GROUPS,USERS,MEMBERS_PER_GROUP instead of the full size (e.g. 40,20,200,5)",
+    )
     parser.add_argument(
         "--policy-pack", action="store_true", help="run every real-engine command with --policy-pack policies"
     )
@@ -390,7 +408,7 @@ def main() -> None:
     args = parser.parse_args()
     if find_pulumi() is None:
         sys.exit("bench/real_engine.py: no Pulumi CLI: put one on PATH or run ./scripts/engine first")
-    size = QUICK if args.quick else FULL
+    size = args.size or (QUICK if args.quick else FULL)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     double = run_double(size, args.parallel)
     real = run_real(size, args.policy_pack, args.parallel, COMMAND_TIMEOUT_SECONDS[args.quick])
