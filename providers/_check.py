@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult
@@ -24,14 +24,19 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def contains_unknown(value: Any) -> bool:
-    if is_unknown(value):
+def contains(value: Any, test: Callable[[Any], bool]) -> bool:
+    """Whether ``value`` or anything nested in its maps and lists passes ``test``."""
+    if test(value):
         return True
     if isinstance(value, Mapping):
-        return any(contains_unknown(item) for item in value.values())
+        return any(contains(item, test) for item in value.values())
     if isinstance(value, list | tuple):
-        return any(contains_unknown(item) for item in value)
+        return any(contains(item, test) for item in value)
     return False
+
+
+def contains_unknown(value: Any) -> bool:
+    return contains(value, is_unknown)
 
 
 def path(*parts: str | int) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 import pulumi
 
 from common.limits import Bounded
-from providers._check import Inputs, is_unknown
+from providers._check import Inputs, contains, is_unknown
 
 INPUT_KINDS = ("name", "string", "flag", "integer", "choice", "keep", "custom")
 """Kinds the program sets; ``derived`` (set by ``check``) and ``output`` (set by the provider) are not."""
@@ -124,22 +124,12 @@ def output(key: str, *, secret: bool = False) -> Prop:
     return Prop(key, "output", secret=secret)
 
 
-def _contains_output(value: Any) -> bool:
-    if isinstance(value, pulumi.Output):
-        return True
-    if isinstance(value, Mapping):
-        return any(_contains_output(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_contains_output(item) for item in value)
-    return False
-
-
 def _program_value(value: Any, shape: Callable[[Any], Any] | None) -> Any:
     """What the program passed, in the form sent to the engine: tuples as lists, and ``shape`` applied
     now to a plain value (a wrong one fails at the call site) or once an Output inside it resolves."""
     if shape is None:
         return list(value) if isinstance(value, tuple) else value
-    if _contains_output(value):
+    if contains(value, lambda item: isinstance(item, pulumi.Output)):
         return pulumi.Output.from_input(value).apply(shape)
     return shape(value)
 
