@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
 # The settings' keys and their stack config namespace live in one place, the settings module.
 from providers.errors import Gone, NameTaken, NotConfigured, ProviderError
@@ -29,6 +29,7 @@ from providers.tenant import (
 )
 
 if TYPE_CHECKING:
+    from providers._inputs import InputTable
     from providers.tenant import Tenant, TenantSettings
 
 SECRET_STACK_KEYS = frozenset(f"{CONFIG_NAMESPACE}:{key}" for key in SECRET_CONFIG_KEYS)
@@ -127,6 +128,9 @@ class TenantProvider(ResourceProvider):
 
     serialize_as_secret_always = True
 
+    table: ClassVar[InputTable]
+    """The resource's input table (``providers._inputs``): what ``check`` and ``diff`` derive from."""
+
     _settings: TenantSettings | None = None
     _config_error: Exception | None = None
 
@@ -135,6 +139,16 @@ class TenantProvider(ResourceProvider):
         for name in PROVIDER_METHODS:
             if name in cls.__dict__:
                 setattr(cls, name, _user_facing(cls.__dict__[name]))
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """The inputs validated and defaulted as the table declares them (create-only ones handed back
+        as stored once the resource exists)."""
+        return self.table.check(news, olds=olds).result()
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """DIFF_UNKNOWN: the engine diffs old and new inputs itself and shows one entry per changed
+        property or map key (a scope, a member); the table's replace-on-change inputs replace."""
+        return DiffResult(changes=None, replaces=self.table.replaces(olds, news), delete_before_replace=False)
 
     def configure(self, req: ConfigureRequest) -> None:
         """Resolve settings from stack config and environment; a bad configuration is kept for later.

@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from common.limits import ACCESS_TOKEN_LIFETIME
 from providers import _inputs as p
@@ -114,12 +114,7 @@ def _outputs(inputs: dict[str, Any], client_id: str) -> dict[str, Any]:
 class ApiClientProvider(TenantProvider):
     """CRUD for ``zidentity:ApiClient``. Stable API: state pickles this class by module and name."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check(news, olds=olds).result()
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # DIFF_UNKNOWN: the engine diffs old and new inputs itself and shows one line per property.
-        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
+    table = TABLE
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Create first and look up only on a clash: one request in the common case, and the tenant's

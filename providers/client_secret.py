@@ -114,6 +114,8 @@ def _outputs(inputs: Mapping[str, Any], record: Mapping[str, Any], value: str) -
 class ClientSecretProvider(TenantProvider):
     """CRUD for ``zidentity:ClientSecret``. Stable API: state pickles this class by module and name."""
 
+    table = TABLE
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return TABLE.check(news, CROSS_FIELD_RULES).result()
 

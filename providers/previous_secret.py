@@ -99,6 +99,8 @@ def _plain(value: Any) -> str:
 class PreviousSecretProvider(TenantProvider):
     """CRUD for ``zidentity:PreviousSecret``. Stable API: state pickles this class by module and name."""
 
+    table = TABLE
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = TABLE.check(news)
         inputs.values.update(derive_previous(olds, inputs.values, evaluation_date()))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers import _inputs as p
 from providers._base import TenantProvider, gone, name_taken, without_provider_key
@@ -105,12 +105,7 @@ def _outputs(inputs: Mapping[str, Any], group_id: str, ids: Iterable[str]) -> di
 class ScimGroupProvider(TenantProvider):
     """CRUD for ``scim:Group``. Stable API: state pickles this class by module and name."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check(news).result()
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # DIFF_UNKNOWN: the engine diffs the member maps itself, one entry per member.
-        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
+    table = TABLE
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # SCIM does not keep displayNames unique (a create would quietly make a second group), so the

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers import _inputs as p
 from providers._base import TenantProvider, gone, name_taken, without_provider_key
@@ -116,11 +116,7 @@ def _outputs(inputs: Mapping[str, Any], user_id: str) -> dict[str, Any]:
 class ScimUserProvider(TenantProvider):
     """CRUD for ``scim:User``. Stable API: state pickles this class by module and name."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return TABLE.check(news).result()
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
+    table = TABLE
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Create first, look up only on a clash (userName is unique): one request in the common case.

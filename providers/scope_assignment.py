@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, ReadResult, Resource, UpdateResult
 
 from providers import _inputs as p
 from providers._base import Gone, TenantProvider, without_provider_key
@@ -125,6 +125,8 @@ def _outputs(inputs: Mapping[str, Any], granted: Sequence[str]) -> dict[str, Any
 class ScopeAssignmentProvider(TenantProvider):
     """CRUD for ``zidentity:ScopeAssignment``. Stable API: state pickles this class by module and name."""
 
+    table = TABLE
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = TABLE.check(news)
         names = scope_names(inputs.values.get("scopes"))
@@ -136,10 +138,6 @@ class ScopeAssignmentProvider(TenantProvider):
                 for name, suggestions in unknown.unknown.items():
                     inputs.fail(path("scopes", name), unknown_scope_message(name, suggestions))
         return CheckResult(inputs.values, inputs.failures)
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # DIFF_UNKNOWN: the engine diffs the scope maps itself, one entry per added/removed scope.
-        return DiffResult(changes=None, replaces=TABLE.replaces(olds, news), delete_before_replace=False)
 
     def _grant_exactly(self, client_id: str, names: list[str]) -> list[str]:
         """Make the client hold exactly ``names``; returns the scope names it holds afterwards."""
