@@ -16,7 +16,16 @@ from tests.support.pulumi_cli import require_pulumi
 
 pytestmark = pytest.mark.e2e
 
-COLUMNS = ["operation", "engine", "seconds", "API requests", "tenant writes", "request mix", "resources"]
+COLUMNS = [
+    "operation",
+    "engine",
+    "seconds",
+    "API requests",
+    "per resource",
+    "tenant writes",
+    "request mix",
+    "resources",
+]
 
 
 def table(text: str) -> list[dict[str, str]]:
@@ -54,6 +63,9 @@ def test_quick_real_engine_bench_measures_every_operation_on_both_engines(tmp_pa
     # 4 clients x 4 (client, scope set, secret, previous secret) + 5 groups + 20 users, plus the stack.
     assert figures["create", "real"]["resources"] == "create 42"
     assert figures["create", "real"]["tenant writes"] == figures["create", "double"]["tenant writes"]
+    # Per resource of the bench's shape: 4 clients x 3 + 5 groups + 20 users = 37.
+    for row in rows:
+        assert row["per resource"] == f"{int(row['API requests']) / 37:.3f}", row
     assert "route: stack config" in text  # a quick-size model travels where users put it
     assert "policy pack OFF" in text
     assert "pulumi v3." in text
