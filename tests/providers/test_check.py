@@ -5,24 +5,7 @@ from __future__ import annotations
 import pytest
 from pulumi.output import Unknown
 
-from providers._check import Inputs, iso_date_problem, name_problem, path, whole_number
-from tests.support.engine_double import property_path
-
-
-@pytest.mark.parametrize(
-    ("parts", "printed"),
-    [
-        (("scopes", "scim:write"), 'scopes["scim:write"]'),
-        (("scopes", "scim:write", "expires"), 'scopes["scim:write"].expires'),
-        (("members", "bob@example.com"), 'members["bob@example.com"]'),
-        (("emails", 2), "emails[2]"),
-        (("name",), "name"),
-        (("scopes", 'odd"name'), 'scopes["odd\\"name"]'),
-    ],
-)
-def test_paths_print_like_the_engine_prints_them(parts: tuple[str | int, ...], printed: str) -> None:
-    assert path(*parts) == printed
-    assert property_path(parts) == printed, "check failures and plan entries must name the same place"
+from providers._check import Inputs, iso_date_problem, name_problem, whole_number
 
 
 @pytest.mark.parametrize(
