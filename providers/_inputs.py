@@ -57,6 +57,7 @@ class Prop:
     state_only: bool = False
     create_only: bool = False
     required: bool = False
+    diffed: bool = True
     custom_check: Callable[[Inputs], Any] | None = None
     shape: Callable[[Any], Any] | None = None
 
@@ -89,9 +90,10 @@ def choice(key: str, default: str, choices: Sequence[str], *, state_only: bool =
     return Prop(key, "choice", default, choices=tuple(choices), state_only=state_only)
 
 
-def keep(key: str, default: Any = "", *, secret: bool = False) -> Prop:
-    """Taken over as given (another resource's output, checked where it is made)."""
-    return Prop(key, "keep", default, secret=secret)
+def keep(key: str, default: Any = "", *, secret: bool = False, diffed: bool = True) -> Prop:
+    """Taken over as given (another resource's output, checked where it is made). ``diffed=False``: a
+    change of it alone is no change of this resource (it follows another input that is diffed)."""
+    return Prop(key, "keep", default, secret=secret, diffed=diffed)
 
 
 def custom(
@@ -152,6 +154,17 @@ class InputTable:
     @property
     def input_names(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.inputs)
+
+    @property
+    def settings(self) -> tuple[str, ...]:
+        """Inputs whose change is an update, not a replacement: neither replace-on-change nor
+        create-only."""
+        return tuple(prop.name for prop in self.inputs if not prop.replace and not prop.create_only)
+
+    @property
+    def diffed_inputs(self) -> tuple[str, ...]:
+        """Inputs a change of which is a change of the resource (``diffed``)."""
+        return tuple(prop.name for prop in self.inputs if prop.diffed)
 
     def names(self, kind: str) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.props_in_order if prop.kind == kind)

@@ -54,8 +54,9 @@ TABLE = p.InputTable(
 """The resource's properties (``providers._inputs``); rotation due by expiry is ``replace_reasons``."""
 
 INPUT_KEYS = TABLE.input_names
-SETTINGS = ("lifetime_days", "renew_before_days", "overlap_days")
-"""Inputs that change nothing in the tenant: they apply from the next rotation on."""
+SETTINGS = TABLE.settings
+"""The inputs that do not replace the secret (lifetime, renewal window, overlap): they change nothing
+in the tenant and apply from the next rotation on."""
 REASON_ORDER = ("rotation", "client_id", "expires_at")
 """The order replace reasons are reported in: what a person changed first, the expiry last."""
 

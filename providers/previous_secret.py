@@ -46,8 +46,9 @@ TABLE = p.InputTable(
     p.name("client_key"),
     p.integer("overlap_days", OVERLAP_DAYS),
     p.keep("current_secret_id"),
-    p.keep("current_value", secret=True),
-    p.keep("current_expires_at"),
+    # The value and expiry follow current_secret_id: a change of them alone is no rotation.
+    p.keep("current_value", secret=True, diffed=False),
+    p.keep("current_expires_at", diffed=False),
     p.derived("previous_secret_id"),
     p.derived("previous_revoke_on"),
     p.derived("previous"),
@@ -59,7 +60,7 @@ TABLE = p.InputTable(
 
 PROGRAM_KEYS = TABLE.input_names
 DERIVED_KEYS = TABLE.names("derived")
-COMPARED_KEYS = ("client_id", "client_key", "overlap_days", "current_secret_id", *DERIVED_KEYS)
+COMPARED_KEYS = (*TABLE.diffed_inputs, *DERIVED_KEYS)
 
 
 def previous_note(client_key: str, revoke_day: str, overlap_days: int, today: dt.date) -> str:

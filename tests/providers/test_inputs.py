@@ -175,3 +175,17 @@ def test_a_shaped_input_takes_the_programs_form_and_tuples_become_lists() -> Non
 
     assert props == {"name": "g", "members": {"ann": True, "bob": True}, "emails": ["a@x.example"]}
     assert t.props(name="g")["members"] == {}
+
+
+def test_settings_are_the_inputs_that_update_and_diffed_inputs_leave_out_followers() -> None:
+    t = p.InputTable(
+        p.name("client_id", replace=True),
+        p.integer("lifetime_days", LIFETIME),
+        p.string("rotation", replace=True),
+        p.keep("current_id"),
+        p.keep("current_value", diffed=False),
+        p.created_with("seed", lambda inputs: None, default=[]),
+    )
+
+    assert t.settings == ("lifetime_days", "current_id", "current_value")
+    assert t.diffed_inputs == ("client_id", "lifetime_days", "rotation", "current_id", "seed")
