@@ -13,7 +13,7 @@ change, state-only), and the table derives
   stays empty; a ``shape`` turns the program's form into the wire form, also once an Output resolves);
 - ``options(opts)``: the resource options the table implies (``additional_secret_outputs``);
 - ``replaces(olds, news)``: the replace-on-change part of ``diff()``;
-- ``metadata_defaults`` / ``kept(old)``: inputs the tenant does not store, kept by ``read()``;
+- ``kept(old)``: inputs the tenant does not store, carried over by ``read()`` (default when absent);
 - ``create_only`` inputs: what the object is created with and never diffed afterwards (``check`` hands
   back the stored value once the resource exists, so changing it plans nothing);
 - ``secret_outputs``: the resource's ``additional_secret_outputs``.
@@ -236,11 +236,6 @@ class InputTable:
     def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterable[str]) -> bool:
         """Whether any of ``keys`` differs between the stored and the new inputs."""
         return any(olds.get(key) != news.get(key) for key in keys)
-
-    @property
-    def metadata_defaults(self) -> dict[str, Any]:
-        """Inputs the tenant does not store, with the default ``read()`` gives state that lacks them."""
-        return {prop.name: prop.default for prop in self.props_in_order if prop.state_only}
 
     def kept(self, old: Mapping[str, Any]) -> dict[str, Any]:
         """The state-only inputs carried over from state by ``read()`` (default when absent; a

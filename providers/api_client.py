@@ -42,7 +42,7 @@ def check_initial_scopes(inputs: Inputs) -> None:
         inputs.fail(key, f"{key} must be a list of scope names, got {value!r}")
         return
     for name in value:
-        problem = name_problem(name) if not is_unknown(name) else None
+        problem = name_problem(name)
         if problem:
             inputs.fail(path(key, name), f"scope name {problem}")
     inputs.values[key] = sorted(set(value))

@@ -117,7 +117,7 @@ def test_replace_on_change(olds: dict, news: dict, replaces: list[str]) -> None:
 
 
 def test_state_only_metadata_is_kept_with_its_default() -> None:
-    assert table().metadata_defaults == {"on_delete": "deactivate", "adopt": False}
+    assert table().kept({}) == {"on_delete": "deactivate", "adopt": False}
     assert table().kept({"adopt": True, "description": "x"}) == {"on_delete": "deactivate", "adopt": True}
 
 
