@@ -140,10 +140,14 @@ class ClientSecretProvider(TenantProvider):
             zidentity.delete_secret(client_id, str(oldest["id"]))
         expires_at = int(time.time()) + int(props["lifetime_days"]) * SECONDS_PER_DAY
         record = zidentity.create_secret(client_id, expires_at)
-        if not live:
-            # The client's first secret: no older secret exists that a failed proof would protect,
-            # so the token request that proves it is not made (verify before revoke, docs/providers.md).
-            return CreateResult(str(record["id"]), _outputs(props, record, str(record["value"])))
+        # The client's first secret is not proved with a token request: no older secret exists that a
+        # failed proof would protect (verify before revoke, docs/providers.md).
+        if live:
+            self._prove(client_id, record)
+        return CreateResult(str(record["id"]), _outputs(props, record, str(record["value"])))
+
+    def _prove(self, client_id: str, record: dict[str, Any]) -> None:
+        """Obtain a token with the new secret before anything older goes; if it cannot, delete it."""
         try:
             verify_secret(
                 self.tenant,
@@ -155,9 +159,8 @@ class ClientSecretProvider(TenantProvider):
         except Exception:
             # Not in state (the create fails), so it must not stay in the tenant: it would count
             # against the two-secret cap and never be revoked.
-            zidentity.delete_secret(client_id, str(record["id"]))
+            self.tenant.zidentity.delete_secret(client_id, str(record["id"]))
             raise
-        return CreateResult(str(record["id"]), _outputs(props, record, str(record["value"])))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client_id = str(props.get("client_id") or "")
