@@ -25,7 +25,11 @@ ADMIN = "/ziam/admin/api/v1"
 
 
 def secret_stack(
-    tmp_path: Path, emulator: RunningEmulator, prefix: str, secret: dict[str, Any]
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    prefix: str,
+    secret: dict[str, Any],
+    env: dict[str, str] | None = None,
 ) -> ProjectStack:
     clients = {
         "reporting": client_model(
@@ -33,7 +37,7 @@ def secret_stack(
         )
     }
     stack = ProjectStack(tmp_path, emulator, model(clients))
-    stack.up()
+    stack.up(env=env)
     return stack
 
 
@@ -121,10 +125,16 @@ def test_rotation_by_hand(
 def test_rotation_by_schedule(
     tmp_path: Path, emulator: RunningEmulator, admin: httpx.Client, prefix: str
 ) -> None:
+    # The first `up` runs on the day the schedule is counted from, even if the test crosses midnight.
+    today = dt.datetime.now(dt.UTC).date()
     stack = secret_stack(
-        tmp_path, emulator, prefix, {"lifetime_days": 90, "renew_before_days": 14, "rotate_every_days": 30}
+        tmp_path,
+        emulator,
+        prefix,
+        {"lifetime_days": 90, "renew_before_days": 14, "rotate_every_days": 30},
+        env={"SCOPE_MANAGER_TODAY": today.isoformat()},
     )
-    rotation_day = next_rotation(dt.datetime.now(dt.UTC).date(), 30)
+    rotation_day = next_rotation(today, 30)
     the_day_before = {"SCOPE_MANAGER_TODAY": (rotation_day - dt.timedelta(days=1)).isoformat()}
     on_the_day = {"SCOPE_MANAGER_TODAY": rotation_day.isoformat()}
 
@@ -149,9 +159,10 @@ def test_rotation_by_expiry(
     stack = ProjectStack(tmp_path, emulator, model(clients))
     stack.set_policy_config({"client-has-rotating-secret": {"requireSchedule": False}})
     stack.up()
-    today = dt.datetime.now(dt.UTC).date()
-    before_window = {"SCOPE_MANAGER_TODAY": (today + dt.timedelta(days=75)).isoformat()}
-    inside_window = {"SCOPE_MANAGER_TODAY": (today + dt.timedelta(days=77)).isoformat()}
+    # Days counted from the secret's own expiry (the tenant's clock at `up`), not from the test's day.
+    expires_on = dt.date.fromisoformat(stack.resources()["reporting-secret"]["outputs"]["expires_at"][:10])
+    before_window = {"SCOPE_MANAGER_TODAY": (expires_on - dt.timedelta(days=15)).isoformat()}
+    inside_window = {"SCOPE_MANAGER_TODAY": (expires_on - dt.timedelta(days=13)).isoformat()}
 
     assert changed_steps(stack.preview_json(env=before_window)) == {}
     assert_secret_alone_is_replaced(stack, "expires_at", env=inside_window)

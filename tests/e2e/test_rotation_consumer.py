@@ -123,14 +123,15 @@ def test_a_consumer_never_fails_across_two_rotations_only_with_an_overlap(
     stack = ProjectStack(tmp_path, emulator, model(clients))
     if overlap == 0:  # the pack blocks an overlap shorter than a day unless told otherwise
         stack.set_policy_config({"secret-overlap-minimum": "disabled"})
-    stack.up()
+    today = dt.datetime.now(dt.UTC).date()  # the first `up` runs on it even if the test crosses midnight
+    stack.up(env={"SCOPE_MANAGER_TODAY": today.isoformat()})
     client_id = stack.resources()["reporting"]["id"]
     secrets = [stack.resources()["reporting-secret"]["id"]]
     emulator.reset_stats()
     consumer = ConsumerProcess(tmp_path, stack, "reporting")
     try:
         consumer.wait_until_using(secrets[0])
-        rotation_1 = next_rotation(dt.datetime.now(dt.UTC).date(), EVERY_DAYS)
+        rotation_1 = next_rotation(today, EVERY_DAYS)
         rotation_2 = rotation_1 + dt.timedelta(days=EVERY_DAYS)
         boundaries: list[int] = []
         for rotation_day in (rotation_1, rotation_2):

@@ -20,10 +20,22 @@ from providers.client_secret import ClientSecretProvider
 from providers.previous_secret import derive_previous, overlap_ended, previous_note, revoke_on
 from tests.providers.conftest import API_CLIENT, CLIENT_SECRET, start_plugin
 from tests.support.emulator import RunningEmulator
-from tests.support.engine_double import Engine, EngineError
+from tests.support.engine_double import Engine, EngineError, ProviderProcess
 
 PREVIOUS_SECRET = "pulumi-python:dynamic/zidentity:PreviousSecret"
+# Every plugin in this module runs on this day (SCOPE_MANAGER_TODAY), so the day the window is counted
+# from is the day the tests count from, even when the suite runs across midnight UTC.
 TODAY = dt.datetime.now(dt.UTC).date()
+
+
+@pytest.fixture(scope="module")
+def plugin(tenant: RunningEmulator) -> Iterator[ProviderProcess]:
+    """The module's plugin, for which today is TODAY."""
+    process = start_plugin(tenant, extra_env={"SCOPE_MANAGER_TODAY": TODAY.isoformat()})
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 # -- the arithmetic (pure) ----------------------------------------------------------------------------

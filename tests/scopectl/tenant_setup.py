@@ -8,6 +8,7 @@ a console or an IdP pushing users would change the tenant.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,13 @@ class Applied:
     secret_ids: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)  # userName -> id
     group_ids: dict[str, str] = field(default_factory=dict)  # model key -> id
+    # Every secret expires `secret_days` after this instant: a test counts days from it, not from the
+    # day it was imported, so a run across midnight UTC counts from the day the secrets were made.
+    secrets_made_at: float = 0.0
+
+    @property
+    def secrets_made_on(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.secrets_made_at, dt.UTC).date()
 
 
 def tenant_environment(monkeypatch, client_secret: str, scim_token: str) -> None:
@@ -55,7 +63,7 @@ def reset_tenant(settings: TenantSettings) -> None:
 
 
 def apply_desired(settings: TenantSettings, desired: DesiredState, *, secret_days: int = 90) -> Applied:
-    applied = Applied()
+    applied = Applied(secrets_made_at=time.time())
     with Tenant(settings) as tenant:
         catalog = tenant.zidentity.catalog()
         for key, client in desired.clients.items():
@@ -70,7 +78,7 @@ def apply_desired(settings: TenantSettings, desired: DesiredState, *, secret_day
                 body["description"] = client.description
             record = tenant.zidentity.create_client(body)
             applied.client_ids[key] = record["id"]
-            secret = tenant.zidentity.create_secret(record["id"], int(time.time()) + secret_days * 86400)
+            secret = tenant.zidentity.create_secret(record["id"], int(applied.secrets_made_at) + secret_days * 86400)
             applied.secret_ids[key] = secret["id"]
         for user in desired.users.values():
             body = {"userName": user.user_name, "active": user.active}

@@ -216,7 +216,7 @@ def test_secrets_expiring_within_the_window_and_expired(stack, capsys):
         ("secret_expiring", "reporting", stack["applied"].secret_ids["reporting"]),
     ]
 
-    later = TODAY + dt.timedelta(days=91)
+    later = stack["applied"].secrets_made_on + dt.timedelta(days=91)  # the 90-day secrets have expired
     code, payload, _, _ = audit(stack, "--as-of", later.isoformat(), capsys=capsys)
     assert code == 2
     assert {k for k, _, _ in kinds(payload)} == {"secret_expired", "expired_grant", "dormant_client"}
@@ -310,11 +310,14 @@ def test_reads_list_pages_not_one_get_per_object(stack, capsys):
 def test_markdown_and_json_can_go_to_files(stack, capsys):
     report = stack["dir"] / "audit.md"
 
+    before = dt.datetime.now(dt.UTC).date()
     code, payload, out, _ = audit(stack, "--output", str(report), capsys=capsys)
+    after = dt.datetime.now(dt.UTC).date()
 
     assert code == 0 and out == ""
     assert report.read_text().startswith("### Scope Manager drift audit — stack `dev`")
-    assert payload["stack"] == "dev" and payload["as_of"] == TODAY.isoformat()
+    # Without --as-of the audit is as of the UTC day it ran (either one, if it ran across midnight).
+    assert payload["stack"] == "dev" and payload["as_of"] in {before.isoformat(), after.isoformat()}
 
 
 def test_encrypted_credentials_without_environment_are_a_clear_error(stack, capsys, monkeypatch):
