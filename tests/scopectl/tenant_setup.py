@@ -78,7 +78,8 @@ def apply_desired(settings: TenantSettings, desired: DesiredState, *, secret_day
                 body["description"] = client.description
             record = tenant.zidentity.create_client(body)
             applied.client_ids[key] = record["id"]
-            secret = tenant.zidentity.create_secret(record["id"], int(applied.secrets_made_at) + secret_days * 86400)
+            expires = int(applied.secrets_made_at) + secret_days * 86400
+            secret = tenant.zidentity.create_secret(record["id"], expires)
             applied.secret_ids[key] = secret["id"]
         for user in desired.users.values():
             body = {"userName": user.user_name, "active": user.active}
