@@ -19,8 +19,17 @@ from access_model.desired import (
     Notice,
     desired_state,
 )
+from access_model.engine_config import PULUMI_CONFIG_MAX_BYTES, PULUMI_CONFIG_WARN_SHARE, pulumi_config_bytes
 from access_model.errors import InvalidModelError, ModelError
-from access_model.loading import ACCESS_KEY, load_pulumi_config, load_stack, load_yaml, read_stack_access
+from access_model.loading import (
+    ACCESS_KEY,
+    decode_access,
+    load_pulumi_config,
+    load_stack,
+    load_yaml,
+    read_stack_access,
+    read_stack_config,
+)
 from access_model.model import (
     AccessModel,
     Client,
@@ -41,6 +50,8 @@ from access_model.validation import schema, validate
 
 __all__ = [
     "ACCESS_KEY",
+    "PULUMI_CONFIG_MAX_BYTES",
+    "PULUMI_CONFIG_WARN_SHARE",
     "ROTATION_ANCHOR",
     "WARN_WITHIN_DAYS",
     "AccessModel",
@@ -61,6 +72,7 @@ __all__ = [
     "SecretPolicy",
     "User",
     "UserSettings",
+    "decode_access",
     "desired_state",
     "format_path",
     "load_pulumi_config",
@@ -69,7 +81,9 @@ __all__ = [
     "next_rotation",
     "parse",
     "period_start",
+    "pulumi_config_bytes",
     "read_stack_access",
+    "read_stack_config",
     "rotation_value",
     "schema",
     "settings_of",

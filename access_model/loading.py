@@ -73,22 +73,26 @@ def decode_access(raw: Any, source: str) -> Any:
     return raw
 
 
-def read_stack_access(path: str | os.PathLike[str]) -> Any:
-    """The raw (unvalidated) value of `scope-manager:access` in a stack file.
+def read_stack_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The `config:` mapping of a stack file that declares an access model.
 
     Raises FileNotFoundError for a missing file and InvalidModelError when the file is not YAML or has
     no access model, so `scopectl validate` can print the same kind of message for every mistake.
     """
     file = Path(path)
-    source = str(file)
     document = read_yaml_file(file)
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict) or ACCESS_KEY not in config:
         raise InvalidModelError(
             [ModelError(f"config[{ACCESS_KEY!r}]", "missing: the stack file declares no access model")],
-            source,
+            str(file),
         )
-    return decode_access(config[ACCESS_KEY], source)
+    return config
+
+
+def read_stack_access(path: str | os.PathLike[str]) -> Any:
+    """The raw (unvalidated) value of `scope-manager:access` in a stack file (see `read_stack_config`)."""
+    return decode_access(read_stack_config(path)[ACCESS_KEY], str(path))
 
 
 def load_stack(path: str | os.PathLike[str]) -> AccessModel:

@@ -1,15 +1,19 @@
 """`scopectl validate --stack NAME`: the full offline gate, for editors, pre-commit hooks and CI.
 
-Two checks, both without the Pulumi CLI or a tenant:
+Three checks, all without the Pulumi CLI or a tenant:
 
 1. the access model itself, with the same `access_model.parse` the program runs ("valid here" means
    "the program accepts it");
 2. the `scope-guardrails` policy pack's own rules (`policies.rules`, the same functions, default levels
    and `--policy-config` file the pack takes) on the resources the program would declare, so a model
-   the pack will block fails here first (see scopectl/model_policy.py).
+   the pack will block fails here first (see scopectl/model_policy.py);
+3. the size of the stack config as the engine hands it to the program (one environment variable that
+   Linux caps at 128 KiB): past it `pulumi preview` fails before the program runs, with a message that
+   does not name the cause (see access_model/engine_config.py).
 
 Every problem names its place as `file:line:column: path: message`, with a hint when the indentation
-looks wrong. Exit 1 on any model error or mandatory finding; advisory findings, grants about to expire
+looks wrong. Exit 1 on any model error, mandatory finding or a stack config too large to start the
+program; advisory findings, a stack config close to that size, grants about to expire
 and grants that have expired (and will be revoked) are warnings and exit 0. `--format json` answers in
 JSON whatever goes wrong, a YAML syntax error or a missing stack file included.
 """
@@ -25,7 +29,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from access_model import AccessModel, InvalidModelError, ModelError, desired_state, parse, read_stack_access
+from access_model import (
+    ACCESS_KEY,
+    PULUMI_CONFIG_MAX_BYTES,
+    PULUMI_CONFIG_WARN_SHARE,
+    AccessModel,
+    InvalidModelError,
+    ModelError,
+    decode_access,
+    desired_state,
+    parse,
+    pulumi_config_bytes,
+    read_stack_config,
+)
 from access_model.positions import PositionIndex, index_access
 from scopectl.errors import EXIT_ERROR, EXIT_OK, ScopectlError
 from scopectl.findings import load_policy_config
@@ -69,9 +85,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Validate the access model (scope-manager:access) in Pulumi.<stack>.yaml against the schema "
             "and the model's own rules, then run the scope-guardrails policy pack's rules on the resources "
-            "the program would declare, printing every problem as file:line:column: path: message. "
+            "the program would declare, and check that the stack config fits what the Pulumi engine can hand "
+            "to the program, printing every problem as file:line:column: path: message. "
             "Exit status: 0 valid (advisory findings and expiry notes are warnings), 1 invalid, a "
-            "mandatory policy finding, or unreadable."
+            "mandatory policy finding, a stack config too large for the program to start, or unreadable."
         ),
     )
     add_stack_arguments(parser)
@@ -112,6 +129,12 @@ def run(args: argparse.Namespace) -> int:
         errors = sum(p.kind == "error" for p in problems)
         print(f"{source}: {plural(errors, 'problem')}; the program would declare nothing", file=sys.stderr)
         return EXIT_ERROR
+    if any(p.kind == "error" for p in problems):  # the model is valid; the stack config is too large
+        print(
+            f"{source}: the model is valid, but the program could not start with this stack config",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     mandatory = sum(p.kind == "mandatory" for p in problems)
     if mandatory:
         print(
@@ -145,19 +168,22 @@ def _check(
     except UnicodeDecodeError:
         raise ScopectlError(f"{path}: not UTF-8 text") from None
     try:
-        raw = read_stack_access(path)
+        config = read_stack_config(path)
+        raw = decode_access(config[ACCESS_KEY], str(path))
     except InvalidModelError as exc:  # not YAML, or no access model in it
         return [_syntax_problem(error) for error in exc.errors], None
+    size = _config_size_problems(config)
     positions = index_access(text)
     try:
         model = parse(raw, source=str(path))
     except InvalidModelError as exc:
-        return [_located(Problem("error", e.path, e.message), positions, hint=True) for e in exc.errors], None
+        located = [_located(Problem("error", e.path, e.message), positions, hint=True) for e in exc.errors]
+        return size + located, None
 
     policy_config = load_policy_config(policy_config_path)
     # The day the program judges expiry by (its UTC date), not the local one, so the notes agree.
     state = desired_state(model, dt.datetime.now(dt.UTC).date())
-    problems = [_located(Problem("warning", n.path, n.message), positions) for n in state.notices]
+    problems = size + [_located(Problem("warning", n.path, n.message), positions) for n in state.notices]
     for finding in evaluate_model(state, policy_config, stack):
         problem = Problem(
             "mandatory" if finding.level == "mandatory" else "advisory",
@@ -168,6 +194,30 @@ def _check(
         )
         problems.append(_located(problem, positions))
     return problems, model
+
+
+def _config_size_problems(config: dict[str, Any]) -> list[Problem]:
+    """An error when the stack config is too large for the engine to hand to the program at all, a
+    warning when it is close: `pulumi preview` would otherwise fail before the program runs, with
+    "argument list too long" and nothing that names the cause."""
+    size, limit = pulumi_config_bytes(config), PULUMI_CONFIG_MAX_BYTES
+    share = f"about {size:,} bytes of the {limit:,} that the Pulumi engine can hand to the program"
+    where = "(one environment variable, PULUMI_CONFIG)"
+    if size > limit:
+        message = (
+            f"the stack config is {share} {where}: `pulumi preview` and `pulumi up` would stop with "
+            '"argument list too long" before the program runs'
+        )
+        hint = (
+            "split the model over stacks that each declare part of the tenant (for example the API "
+            "clients in one and the SCIM users and groups in another), or shorten descriptions and "
+            "justifications"
+        )
+        return [Problem("error", "config", message, hint=hint)]
+    if size >= PULUMI_CONFIG_WARN_SHARE * limit:
+        message = f"the stack config is {share} {where}; past that, the program cannot start"
+        return [Problem("warning", "config", message)]
+    return []
 
 
 def _located(problem: Problem, positions: PositionIndex | None, hint: bool = False) -> Problem:

@@ -49,7 +49,9 @@ def test_valid_model_exits_zero_with_a_summary(project, capsys):
     code = main(["validate", "--stack", "dev", "--cwd", str(project)])
 
     assert code == 0
-    assert "Pulumi.dev.yaml: valid (1 client, 0 groups, 0 users)" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "Pulumi.dev.yaml: valid (1 client, 0 groups, 0 users)" in out
+    assert "stack config" not in err  # far below what the engine can hand to the program
 
 
 @pytest.fixture(params=["Etc/GMT-14", "Etc/GMT+12"], ids=["UTC+14", "UTC-12"])
@@ -80,6 +82,58 @@ def test_expiry_warnings_use_the_utc_day_the_program_uses(project, capsys, far_t
     assert code == 0
     expected = f'clients.reporting.scopes["scim:read"]: grant expires today ({utc_today.isoformat()})'
     assert expected in capsys.readouterr().err
+
+
+def with_long_descriptions(clients: int) -> dict:
+    """VALID_MODEL with `clients` clients, each with a 4,000-character description (about 4 KB of
+    stack config per client)."""
+    client = VALID_MODEL["clients"]["reporting"]
+    return {
+        **VALID_MODEL,
+        "clients": {f"c{n}": {**client, "name": f"c{n}", "description": "d" * 4000} for n in range(clients)},
+    }
+
+
+def test_a_stack_config_too_large_for_the_engine_is_an_error_before_any_preview(project, capsys):
+    """Past 128 KiB the engine cannot start the program ("argument list too long", proven with the real
+    CLI in tests/e2e/test_config_size.py); validate says so, with the size and what to do."""
+    write_stack(project, "dev", with_long_descriptions(34))
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    size = re.search(
+        r"Pulumi\.dev\.yaml: config: the stack config is about ([\d,]+) bytes of the 131,072", out
+    )
+    assert size and int(size[1].replace(",", "")) > 131_072, out
+    assert '"argument list too long" before the program runs' in out
+    assert "hint: split the model over stacks" in out
+    assert "the model is valid, but the program could not start with this stack config" in err
+
+
+def test_a_stack_config_close_to_the_limit_is_a_warning(project, capsys):
+    write_stack(project, "dev", with_long_descriptions(28))  # about 86% of the limit
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    out, err = capsys.readouterr()
+    assert code == 0 and "valid (28 clients" in out
+    warning = r"Pulumi\.dev\.yaml: warning: config: the stack config is about [\d,]+ bytes of the 131,072"
+    assert re.search(warning, err)
+    assert "past that, the program cannot start" in err
+
+
+def test_the_size_error_comes_with_the_model_errors_in_json(project, capsys):
+    model = with_long_descriptions(34)
+    model["clients"]["c0"]["scopes"] = {"scim:delete": {}}  # not in the catalog
+    write_stack(project, "dev", model)
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project), "--format", "json"])
+
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 1 and payload["valid"] is False
+    assert [error["path"] for error in payload["errors"]] == ["config", 'clients.c0.scopes["scim:delete"]']
 
 
 def test_every_problem_is_printed_with_its_path(project, capsys):
