@@ -57,6 +57,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from access_model import ACCESS_KEY, PULUMI_CONFIG_MAX_BYTES, pulumi_config_bytes  # noqa: E402
 from bench import provider_ops  # noqa: E402
 from bench.provider_ops import FULL, QUICK, Size, Tenant, by_kind  # noqa: E402
 from tests.e2e.harness import POLICY_PACK, CommandFailed, ProjectStack, Result  # noqa: E402
@@ -64,8 +65,6 @@ from tests.support.emulator import RunningEmulator, run_emulator  # noqa: E402
 from tests.support.pulumi_cli import find_pulumi  # noqa: E402
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-MAX_ARG_STRLEN = 128 * 1024
-"""Linux's limit on one environment string (``NAME=value`` and its NUL), which PULUMI_CONFIG must fit."""
 CONFIG_HEADROOM = 8 * 1024
 """Room left for the rest of the stack config (endpoints, decrypted credentials) and ``PULUMI_CONFIG=``."""
 MODEL_FILE = "access-model.json"
@@ -122,13 +121,12 @@ def access_model(tenant: Tenant) -> dict[str, Any]:
 
 
 def config_bytes(model: dict[str, Any]) -> int:
-    """Bytes the model adds to PULUMI_CONFIG: the engine passes an object value as a JSON string inside
-    the JSON config object, so its quotes come escaped."""
-    return len(json.dumps({"scope-manager:access": json.dumps(model)}).encode())
+    """Bytes of PULUMI_CONFIG the model alone takes (the count `scopectl validate` makes)."""
+    return pulumi_config_bytes({ACCESS_KEY: model})
 
 
 def fits_stack_config(model: dict[str, Any]) -> bool:
-    return config_bytes(model) <= MAX_ARG_STRLEN - CONFIG_HEADROOM
+    return config_bytes(model) <= PULUMI_CONFIG_MAX_BYTES - CONFIG_HEADROOM
 
 
 class BenchStack(ProjectStack):
