@@ -22,13 +22,18 @@ from access_model.desired import (
 from access_model.engine_config import PULUMI_CONFIG_MAX_BYTES, PULUMI_CONFIG_WARN_SHARE, pulumi_config_bytes
 from access_model.errors import InvalidModelError, ModelError
 from access_model.loading import (
+    ACCESS_FILE_KEY,
     ACCESS_KEY,
+    AccessSource,
+    access_in_config,
     decode_access,
     load_pulumi_config,
     load_stack,
     load_yaml,
+    project_dir_of,
     read_stack_access,
     read_stack_config,
+    read_stack_model,
 )
 from access_model.model import (
     AccessModel,
@@ -49,12 +54,14 @@ from access_model.rotation import ROTATION_ANCHOR, next_rotation, period_start, 
 from access_model.validation import schema, validate
 
 __all__ = [
+    "ACCESS_FILE_KEY",
     "ACCESS_KEY",
     "PULUMI_CONFIG_MAX_BYTES",
     "PULUMI_CONFIG_WARN_SHARE",
     "ROTATION_ANCHOR",
     "WARN_WITHIN_DAYS",
     "AccessModel",
+    "AccessSource",
     "Client",
     "ClientSettings",
     "DesiredClient",
@@ -72,6 +79,7 @@ __all__ = [
     "SecretPolicy",
     "User",
     "UserSettings",
+    "access_in_config",
     "decode_access",
     "desired_state",
     "format_path",
@@ -81,9 +89,11 @@ __all__ = [
     "next_rotation",
     "parse",
     "period_start",
+    "project_dir_of",
     "pulumi_config_bytes",
     "read_stack_access",
     "read_stack_config",
+    "read_stack_model",
     "rotation_value",
     "schema",
     "settings_of",

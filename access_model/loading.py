@@ -13,6 +13,8 @@ verdicts through `safe_yaml.load_json`.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,10 @@ from access_model.safe_yaml import bounded_loader, load_checked_yaml, load_json,
 
 CONFIG_NAMESPACE = "scope-manager"
 ACCESS_KEY = f"{CONFIG_NAMESPACE}:access"
+ACCESS_FILE_KEY = f"{CONFIG_NAMESPACE}:accessFile"
+"""A YAML file holding the model, relative to the project directory: for models too large for stack
+config (the engine hands the program all of it in one environment variable, capped at 128 KiB)."""
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 
 
 def string_dates_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
@@ -74,7 +80,7 @@ def decode_access(raw: Any, source: str) -> Any:
 
 
 def read_stack_config(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The `config:` mapping of a stack file that declares an access model.
+    """The `config:` mapping of a stack file that declares an access model (inline or as a file).
 
     Raises FileNotFoundError for a missing file and InvalidModelError when the file is not YAML or has
     no access model, so `scopectl validate` can print the same kind of message for every mistake.
@@ -82,7 +88,7 @@ def read_stack_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     file = Path(path)
     document = read_yaml_file(file)
     config = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(config, dict) or ACCESS_KEY not in config:
+    if not isinstance(config, dict) or not (ACCESS_KEY in config or ACCESS_FILE_KEY in config):
         raise InvalidModelError(
             [ModelError(f"config[{ACCESS_KEY!r}]", "missing: the stack file declares no access model")],
             str(file),
@@ -90,23 +96,84 @@ def read_stack_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     return config
 
 
+@dataclass(frozen=True)
+class AccessSource:
+    """Where a stack's model was read: `raw` (unvalidated), `source` for messages, and the model file
+    when it came from `scope-manager:accessFile` (None when inline in the stack config)."""
+
+    raw: Any
+    source: str
+    file: Path | None = None
+
+
+def access_in_config(
+    config: Mapping[str, Any], project_dir: Path, source: str, inline_source: str | None = None
+) -> AccessSource:
+    """The model a stack config declares: inline under `scope-manager:access`, or in the YAML file that
+    `scope-manager:accessFile` names (relative to `project_dir`, the directory of Pulumi.yaml, which
+    is where the program runs). Exactly one of the two; InvalidModelError naming the key otherwise."""
+    inline, named = config.get(ACCESS_KEY), config.get(ACCESS_FILE_KEY)
+    if ACCESS_KEY in config and ACCESS_FILE_KEY in config:
+        problem = f"set either {ACCESS_KEY} (the model inline) or {ACCESS_FILE_KEY} (a file), not both"
+        raise InvalidModelError([ModelError(f"config[{ACCESS_FILE_KEY!r}]", problem)], source)
+    if ACCESS_FILE_KEY not in config:
+        if ACCESS_KEY not in config:
+            missing = "missing: the stack config declares no access model"
+            raise InvalidModelError([ModelError(f"config[{ACCESS_KEY!r}]", missing)], source)
+        return AccessSource(decode_access(inline, source), inline_source or f"{source} ({ACCESS_KEY})")
+    if not isinstance(named, str) or not named.strip():
+        problem = "must be the path of a YAML file holding the model, relative to the project directory"
+        raise InvalidModelError([ModelError(f"config[{ACCESS_FILE_KEY!r}]", problem)], source)
+    file = project_dir / named.strip()
+    try:
+        raw = read_yaml_file(file)
+    except (FileNotFoundError, IsADirectoryError):
+        problem = f"{named!r}: no such file (looked for {file})"
+        raise InvalidModelError([ModelError(f"config[{ACCESS_FILE_KEY!r}]", problem)], source) from None
+    return AccessSource(raw, str(file), file)
+
+
+def project_dir_of(start: Path) -> Path:
+    """The directory holding Pulumi.yaml at or above `start` (a stack file's directory sits below it
+    with `stackConfigDir`; the program runs in it, or below it with `main:`); `start` when none does."""
+    for directory in (start, *start.parents):
+        if any((directory / name).is_file() for name in PROJECT_FILES):
+            return directory
+    return start
+
+
+def read_stack_model(path: str | os.PathLike[str]) -> AccessSource:
+    """The raw (unvalidated) model of a stack file, inline or from its model file."""
+    file = Path(path)
+    return access_in_config(read_stack_config(file), project_dir_of(file.resolve().parent), str(file))
+
+
 def read_stack_access(path: str | os.PathLike[str]) -> Any:
-    """The raw (unvalidated) value of `scope-manager:access` in a stack file (see `read_stack_config`)."""
-    return decode_access(read_stack_config(path)[ACCESS_KEY], str(path))
+    """The raw (unvalidated) access model of a stack file (see `read_stack_model`)."""
+    return read_stack_model(path).raw
 
 
 def load_stack(path: str | os.PathLike[str]) -> AccessModel:
     """Load and validate the access model of a stack file; raises InvalidModelError listing every problem."""
-    return parse(read_stack_access(path), source=f"{path} ({ACCESS_KEY})")
+    found = read_stack_model(path)
+    return parse(found.raw, source=found.source)
 
 
 def load_pulumi_config() -> AccessModel:
     """Load and validate the access model inside a running Pulumi program (or under set_mocks)."""
     import pulumi  # imported here so scopectl can load stack files without the Pulumi SDK's start-up cost
 
-    source = f"stack config {ACCESS_KEY}"
-    # `require_object` is `json.loads`, which keeps the last of duplicate keys and overflows on deep
-    # nesting; `load_json` refuses both, as the YAML route does. The engine renders unquoted YAML dates
-    # as Go timestamps; normalize_engine_dates turns them back into YYYY-MM-DD.
-    raw = load_json(pulumi.Config(CONFIG_NAMESPACE).require("access"), source)
-    return parse(normalize_engine_dates(raw), source=source)
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    inline_source = f"stack config {ACCESS_KEY}"
+    values: dict[str, Any] = {}
+    if (inline := config.get("access")) is not None:
+        # `require_object` is `json.loads`, which keeps the last of duplicate keys and overflows on deep
+        # nesting; `load_json` refuses both, as the YAML route does.
+        values[ACCESS_KEY] = load_json(inline, inline_source)
+    if (named := config.get("accessFile")) is not None:
+        values[ACCESS_FILE_KEY] = named
+    # The engine runs the program in the project directory (or below it, with `main:` in Pulumi.yaml).
+    found = access_in_config(values, project_dir_of(Path.cwd()), "stack config", inline_source)
+    # The engine renders unquoted YAML dates in stack config as Go timestamps; normalize_engine_dates
+    # turns them back into YYYY-MM-DD (a model file is read here, by PyYAML, so it has none).
+    return parse(normalize_engine_dates(found.raw), source=found.source)

@@ -125,6 +125,21 @@ def index_access(text: str) -> PositionIndex | None:
     return index
 
 
+def index_model(text: str) -> PositionIndex | None:
+    """Positions in a model file (`scope-manager:accessFile`), whose document is the model itself; None
+    when the text is not YAML (loading reports that)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if root is None:
+        return None
+    index = PositionIndex()
+    index.add((), root.start_mark, root, [])
+    _walk(index, root, ())
+    return index
+
+
 def _walk(index: PositionIndex, node: yaml.Node, parts: Parts) -> None:
     if isinstance(node, yaml.MappingNode):
         keys = [_scalar(k) for k, _ in node.value]

@@ -24,19 +24,18 @@ included. The policy pack is off unless ``--policy-pack`` is given (then every C
 
 Why the model may travel in a file: Pulumi hands a Python program its whole stack config as JSON in one
 environment variable (``PULUMI_CONFIG``), and Linux refuses any single environment string over 128 KiB
-(``MAX_ARG_STRLEN``), so a full-size model (704 KB of config JSON) in ``Pulumi.<stack>.yaml``
+(``MAX_ARG_STRLEN``), so a full-size model (about 700 KB of config JSON) in ``Pulumi.<stack>.yaml``
 stops the program from starting at all. When the model is that large, the bench first shows that
-(one ``pulumi preview`` with the model in the stack file, its error recorded), then runs with a
-two-line ``__main__.py`` that sets ``scope-manager:access`` from a JSON file and runs the project's own
-``__main__.py``: validation, desired state and every declaration are the real program's. Smaller models
-go in the stack file, as users write them.
+(one ``pulumi preview`` with the model in the stack file, its error recorded), then does what
+``scopectl validate`` tells a user to do: the model goes into ``access/bench.yaml`` and the stack config
+names it with ``scope-manager:accessFile``, which the project's program reads. Smaller models go in the
+stack file, as most users write them.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -57,7 +56,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from access_model import ACCESS_KEY, PULUMI_CONFIG_MAX_BYTES, pulumi_config_bytes  # noqa: E402
+from access_model import ACCESS_FILE_KEY, ACCESS_KEY, PULUMI_CONFIG_MAX_BYTES, pulumi_config_bytes  # noqa: E402
 from bench import provider_ops  # noqa: E402
 from bench.provider_ops import FULL, QUICK, Size, Tenant, by_kind  # noqa: E402
 from tests.e2e.harness import POLICY_PACK, CommandFailed, ProjectStack, Result  # noqa: E402
@@ -67,26 +66,13 @@ from tests.support.pulumi_cli import find_pulumi  # noqa: E402
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONFIG_HEADROOM = 8 * 1024
 """Room left for the rest of the stack config (endpoints, decrypted credentials) and ``PULUMI_CONFIG=``."""
-MODEL_FILE = "access-model.json"
+MODEL_FILE = "access/bench.yaml"
+"""Where a model too large for stack config goes (``scope-manager:accessFile``, relative to the project)."""
 COMMAND_TIMEOUT_SECONDS = {True: 600, False: 3 * 3600}
 """Per CLI command, by ``--quick``: a full-size create on a busy 2-core machine can take many minutes."""
 OPERATIONS = ("create", "no-op refresh", "1% change")
 CLIENT_SECRET = {"lifetime_days": 90, "renew_before_days": 14, "rotate_every_days": 76}
 """The dev stack's secret settings: the policy pack requires a rotation schedule (76 = 90 - 14)."""
-
-SHIM = '''"""Bench shim (bench/real_engine.py): the project's program, with the access model read from a file.
-
-The model is too large for PULUMI_CONFIG (one environment string, 128 KiB at most on Linux).
-"""
-
-import runpy
-from pathlib import Path
-
-from pulumi.runtime.config import set_config
-
-set_config("scope-manager:access", Path(__file__).with_name({model_file!r}).read_text())
-runpy.run_path({program!r}, run_name="__main__")
-'''
 
 
 # -- the model ---------------------------------------------------------------------------------------
@@ -140,20 +126,20 @@ class BenchStack(ProjectStack):
         super().__init__(workdir, emulator, model)
 
     def write_model(self, model: dict[str, Any]) -> None:
-        """The model where the current route reads it: the stack file, or the shim's JSON file."""
+        """The model where the current route reads it: the stack file, or the model file it names."""
         if self.via_file:
-            (self.dir / MODEL_FILE).write_text(json.dumps(model))
+            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+            (self.dir / MODEL_FILE).write_text(yaml.dump(model, Dumper=dumper, sort_keys=False))
         else:
             self.set_model(model)
 
     def switch_to_file(self, model: dict[str, Any]) -> None:
-        """Take the model out of the stack file and run the project's program through the shim."""
+        """Move the model out of the stack file into MODEL_FILE, named by scope-manager:accessFile."""
+        (self.dir / MODEL_FILE).parent.mkdir(parents=True, exist_ok=True)
         document = yaml.safe_load(self.stack_file.read_text())
-        document["config"].pop("scope-manager:access", None)
+        document["config"].pop(ACCESS_KEY, None)
+        document["config"][ACCESS_FILE_KEY] = MODEL_FILE
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
-        main = self.dir / "__main__.py"
-        main.unlink()
-        main.write_text(SHIM.format(model_file=MODEL_FILE, program=str(ROOT / "__main__.py")))
         self.via_file = True
         self.write_model(model)
 
@@ -257,7 +243,7 @@ def run_real(size: Size, policy: bool, parallel: int, timeout: float) -> RealRun
             tried = stack.cli("preview", policy=False)
             attempt = _first_error_line(tried)
             stack.switch_to_file(model)
-        route = "file (shim)" if stack.via_file else "stack config"
+        route = f"model file, {ACCESS_FILE_KEY}" if stack.via_file else "stack config"
         flags = ("--parallel", str(parallel))
         figures = [measure(emulator, stack, "create", ("up", "--yes", "--skip-preview", *flags), policy)]
         figures.append(measure(emulator, stack, "no-op refresh", ("preview", "--refresh", *flags), policy))
@@ -341,8 +327,8 @@ def report(
         lines += [
             f"- The model is {config_bytes(access_model(Tenant(size))):,} bytes of `PULUMI_CONFIG`, over "
             "Linux's 128 KiB for one environment string: with it in `Pulumi.<stack>.yaml`, `pulumi "
-            f"preview` failed: `{real.stack_config_attempt}`. The bench then set it from a file (see the "
-            "script's docstring); the program, validation and declarations are the project's own.",
+            f"preview` failed: `{real.stack_config_attempt}`. The bench then moved it into `{MODEL_FILE}`, "
+            f"named by `{ACCESS_FILE_KEY}`, as `scopectl validate` tells a user to.",
         ]
     lines += [
         "",

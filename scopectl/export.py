@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -20,7 +21,14 @@ from typing import Any
 
 import yaml
 
-from access_model import ACCESS_KEY, validate
+from access_model import (
+    ACCESS_FILE_KEY,
+    ACCESS_KEY,
+    PULUMI_CONFIG_MAX_BYTES,
+    project_dir_of,
+    pulumi_config_bytes,
+    validate,
+)
 from providers.tenant import SETTING_FIELDS, TenantSettings
 from scopectl.errors import EXIT_OK, ScopectlError, write_text
 from scopectl.export_model import ExportedModel, build_model
@@ -52,7 +60,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here instead of stdout")
-    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    parser.add_argument(
+        "--model-file",
+        type=Path,
+        metavar="FILE",
+        help="write the access model to this YAML file and name it in the stack file "
+        "(scope-manager:accessFile) instead of inline: for tenants whose model is too large for stack "
+        "config (128 KiB)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite --output and --model-file if they exist"
+    )
     parser.add_argument("--stack", "-s", metavar="NAME", help="read tenant settings from Pulumi.NAME.yaml")
     parser.add_argument("--stack-file", type=Path, metavar="FILE", help="read tenant settings from this file")
     parser.add_argument("--cwd", "-C", type=Path, metavar="DIR", help="project directory for --stack")
@@ -64,8 +82,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.output and args.output.exists() and not args.force:
-        raise ScopectlError(f"--output {args.output}: the file exists; pass --force to overwrite it")
+    for option, path in (("--output", args.output), ("--model-file", args.model_file)):
+        if path and path.exists() and not args.force:
+            raise ScopectlError(f"{option} {path}: the file exists; pass --force to overwrite it")
     deadline = command_deadline(args)  # one limit for the whole command, started now
     progress = Progress(enabled=not args.quiet)
     stack_config: dict[str, Any] = {}
@@ -87,8 +106,14 @@ def run(args: argparse.Namespace) -> int:
     exported = build_model(
         live, is_privileged_scope, include_groups=not args.no_groups, include_users=not args.no_users
     )
-    text = render(exported, settings, today=dt.datetime.now(dt.UTC).date())
-    _check(text, exported)
+    today = dt.datetime.now(dt.UTC).date()
+    if args.model_file:
+        text = _write_model_file(args.model_file, args.output, exported, settings, today, progress)
+    else:
+        text = render(exported, settings, today)
+        config = yaml.load(text, Loader=_LOADER)["config"]
+        _check_model(config[ACCESS_KEY], exported)
+        _warn_if_too_large(config, progress)
 
     if args.output:
         write_text(args.output, text)
@@ -106,14 +131,38 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check(text: str, exported: ExportedModel) -> None:
+def _write_model_file(
+    model_file: Path,
+    output: Path | None,
+    exported: ExportedModel,
+    settings: TenantSettings,
+    today: dt.date,
+    progress: Progress,
+) -> str:
+    """Write the model to `model_file` (checked first) and return the stack file that names it."""
+    model_text = render_model_file(exported, settings, today)
+    _check_model(yaml.load(model_text, Loader=_LOADER), exported)
+    text = render(exported, settings, today, model_file=model_file_setting(model_file, output))
+    try:
+        model_file.parent.mkdir(parents=True, exist_ok=True)  # access/ of a first export
+    except OSError as exc:
+        raise ScopectlError(
+            f"--model-file {model_file}: cannot create its directory ({exc.strerror})"
+        ) from None
+    write_text(model_file, model_text)
+    progress.step(f"wrote {model_file} (the access model)")
+    return text
+
+
+# The C loader keeps reading back cheap for large tenants; date-like strings are quoted, so it reads
+# them as strings too.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _check_model(written: Any, exported: ExportedModel) -> None:
     """The written YAML must read back as exactly the model built, and that model must validate like
-    any stack file; a failure here is a scopectl bug, caught before a broken file is written. (The C
-    loader keeps this cheap for large tenants; date-like strings are quoted, so it reads them as
-    strings too.)"""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document = yaml.load(text, Loader=loader)
-    if document["config"][ACCESS_KEY] != exported.access:
+    any stack file; a failure here is a scopectl bug, caught before a broken file is written."""
+    if written != exported.access:
         raise ScopectlError("internal error: the exported YAML does not read back as the model built")
     errors = validate(exported.access)
     if errors:
@@ -121,10 +170,54 @@ def _check(text: str, exported: ExportedModel) -> None:
         raise ScopectlError(f"internal error: the exported model does not validate ({listed})")
 
 
+def _warn_if_too_large(config: dict[str, Any], progress: Progress) -> None:
+    """The exported stack file works only if the engine can hand its config to the program."""
+    size = pulumi_config_bytes(config)
+    if size > PULUMI_CONFIG_MAX_BYTES:
+        progress.warn(
+            f"the exported stack config is about {size:,} bytes, more than the {PULUMI_CONFIG_MAX_BYTES:,} "
+            "the Pulumi engine can hand to the program: export again with --model-file access/<stack>.yaml "
+            "to write the model to its own file"
+        )
+
+
+def model_file_setting(model_file: Path, output: Path | None) -> str:
+    """The `scope-manager:accessFile` value naming `model_file`: relative to the project directory
+    (Pulumi.yaml's, found from the stack file's directory, else the current one), as the program
+    resolves it."""
+    project = project_dir_of(output.resolve().parent if output else Path.cwd())
+    return Path(os.path.relpath(model_file.resolve(), project)).as_posix()
+
+
 # -- YAML ------------------------------------------------------------------------------------------
 
 
-def render(exported: ExportedModel, settings: TenantSettings, today: dt.date) -> str:
+def render(
+    exported: ExportedModel, settings: TenantSettings, today: dt.date, model_file: str | None = None
+) -> str:
+    """The stack file: tenant settings, then the model inline, or the name of the file holding it."""
+    lines = _header(exported, settings, today)
+    lines.append("config:")
+    for key in _PLAIN_SETTINGS:
+        value = getattr(settings, SETTING_FIELDS[key])
+        if value and not (settings.vanity_domain and key in ("tokenUrl", "apiUrl")):
+            lines.append(f"{_INDENT}scope-manager:{key}: {_scalar(value)}")
+    if model_file is not None:
+        lines.append(f"{_INDENT}{ACCESS_FILE_KEY}: {_scalar(model_file)}")
+        return "\n".join(lines) + "\n"
+    lines.append(f"{_INDENT}{ACCESS_KEY}:")
+    lines += _access(exported, depth=2)
+    return "\n".join(lines) + "\n"
+
+
+def render_model_file(exported: ExportedModel, settings: TenantSettings, today: dt.date) -> str:
+    """The model file (`--model-file`): the same model and TODO comments, at the top level."""
+    lines = _header(exported, settings, today)
+    body = _access(exported, depth=0)
+    return "\n".join(lines + (body or ["{}"])) + "\n"
+
+
+def _header(exported: ExportedModel, settings: TenantSettings, today: dt.date) -> list[str]:
     where = settings.api_url or settings.scim_url or "the tenant"
     lines = [
         f"# Access model exported from {where} on {today.isoformat()} by `scopectl export`.",
@@ -145,14 +238,7 @@ def render(exported: ExportedModel, settings: TenantSettings, today: dt.date) ->
     for client, why in exported.undeclarable_clients:
         lines.append(f"# Not exported: API client {client.name!r} (id {client.id}): {why}; rename it in the")
         lines.append("# console and export again to manage it here.")
-    lines.append("config:")
-    for key in _PLAIN_SETTINGS:
-        value = getattr(settings, SETTING_FIELDS[key])
-        if value and not (settings.vanity_domain and key in ("tokenUrl", "apiUrl")):
-            lines.append(f"{_INDENT}scope-manager:{key}: {_scalar(value)}")
-    lines.append(f"{_INDENT}{ACCESS_KEY}:")
-    lines += _access(exported, depth=2)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _access(exported: ExportedModel, depth: int) -> list[str]:

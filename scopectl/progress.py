@@ -18,3 +18,7 @@ class Progress:
         if self.enabled:
             elapsed = time.monotonic() - self._started
             print(f"[{elapsed:6.1f}s] {message}", file=self.stream, flush=True)
+
+    def warn(self, message: str) -> None:
+        """A warning the user must see: printed with --quiet too."""
+        print(f"warning: {message}", file=self.stream, flush=True)

@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from access_model import ACCESS_KEY, AccessModel, InvalidModelError, parse, read_stack_access
-from access_model.loading import decode_access, read_yaml_file
+from access_model import (
+    AccessModel,
+    InvalidModelError,
+    access_in_config,
+    parse,
+    project_dir_of,
+    read_stack_access,
+)
+from access_model.loading import read_yaml_file
 from scopectl.errors import ScopectlError
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -137,12 +144,11 @@ def read_access(stack_file: StackFile) -> Any:
 def load_model(stack_file: StackFile, config: dict[str, Any]) -> AccessModel:
     """The validated access model from the `config` already read with `read_config` (a large stack
     file is parsed once); every problem is listed in the error when it is invalid."""
-    if ACCESS_KEY not in config:
-        raise ScopectlError(
-            f"{stack_file.path}: config[{ACCESS_KEY!r}] missing: the stack file declares no access model"
-        )
     try:
-        source = f"{stack_file.path} ({ACCESS_KEY})"
-        return parse(decode_access(config[ACCESS_KEY], source), source=source)
+        project = project_dir_of(stack_file.path.resolve().parent)
+        found = access_in_config(config, project, str(stack_file.path))
+        return parse(found.raw, source=found.source)
     except InvalidModelError as exc:
         raise ScopectlError(_message(exc)) from None
+    except OSError as exc:  # a model file that cannot be read
+        raise ScopectlError(f"{exc.filename}: cannot read ({exc.strerror})") from None

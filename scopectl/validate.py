@@ -30,19 +30,22 @@ from pathlib import Path
 from typing import Any
 
 from access_model import (
+    ACCESS_FILE_KEY,
     ACCESS_KEY,
     PULUMI_CONFIG_MAX_BYTES,
     PULUMI_CONFIG_WARN_SHARE,
     AccessModel,
     InvalidModelError,
     ModelError,
-    decode_access,
+    access_in_config,
     desired_state,
     parse,
+    project_dir_of,
     pulumi_config_bytes,
     read_stack_config,
 )
-from access_model.positions import PositionIndex, index_access
+from access_model.positions import PositionIndex, index_access, index_model
+from access_model.safe_yaml import read_text
 from scopectl.errors import EXIT_ERROR, EXIT_OK, ScopectlError
 from scopectl.findings import load_policy_config
 from scopectl.markdown import plural
@@ -65,9 +68,10 @@ class Problem:
     rule: str | None = None
     resource: str | None = None
     hint: str | None = None
+    file: str | None = None  # the model file, when the problem is in it rather than in the stack file
 
     def render(self, source: str) -> str:
-        where = source + (f":{self.line}:{self.column}" if self.line else "")
+        where = (self.file or source) + (f":{self.line}:{self.column}" if self.line else "")
         label = {"error": "", "warning": "warning: "}.get(self.kind, f"{self.kind}: [{self.rule}] ")
         text = f"{where}: {label}{self.path}: {self.message}"
         if self.hint:
@@ -169,21 +173,27 @@ def _check(
         raise ScopectlError(f"{path}: not UTF-8 text") from None
     try:
         config = read_stack_config(path)
-        raw = decode_access(config[ACCESS_KEY], str(path))
-    except InvalidModelError as exc:  # not YAML, or no access model in it
-        return [_syntax_problem(error) for error in exc.errors], None
-    size = _config_size_problems(config)
-    positions = index_access(text)
+        found = access_in_config(config, project_dir_of(path.resolve().parent), str(path))
+    except InvalidModelError as exc:  # not YAML, no access model in it, or a model file that is not
+        return [_syntax_problem(error, _model_file(exc, path)) for error in exc.errors], None
+    size = _config_size_problems(config, stack)
+    positions = index_model(read_text(found.file)) if found.file else index_access(text)
+    model_file = str(found.file) if found.file else None
     try:
-        model = parse(raw, source=str(path))
+        model = parse(found.raw, source=found.source)
     except InvalidModelError as exc:
-        located = [_located(Problem("error", e.path, e.message), positions, hint=True) for e in exc.errors]
+        located = [
+            _located(Problem("error", e.path, e.message, file=model_file), positions, hint=True)
+            for e in exc.errors
+        ]
         return size + located, None
 
     policy_config = load_policy_config(policy_config_path)
     # The day the program judges expiry by (its UTC date), not the local one, so the notes agree.
     state = desired_state(model, dt.datetime.now(dt.UTC).date())
-    problems = size + [_located(Problem("warning", n.path, n.message), positions) for n in state.notices]
+    problems = size + [
+        _located(Problem("warning", n.path, n.message, file=model_file), positions) for n in state.notices
+    ]
     for finding in evaluate_model(state, policy_config, stack):
         problem = Problem(
             "mandatory" if finding.level == "mandatory" else "advisory",
@@ -191,12 +201,13 @@ def _check(
             finding.message,
             rule=finding.rule,
             resource=finding.resource,
+            file=model_file,
         )
         problems.append(_located(problem, positions))
     return problems, model
 
 
-def _config_size_problems(config: dict[str, Any]) -> list[Problem]:
+def _config_size_problems(config: dict[str, Any], stack: str) -> list[Problem]:
     """An error when the stack config is too large for the engine to hand to the program at all, a
     warning when it is close: `pulumi preview` would otherwise fail before the program runs, with
     "argument list too long" and nothing that names the cause."""
@@ -209,9 +220,9 @@ def _config_size_problems(config: dict[str, Any]) -> list[Problem]:
             '"argument list too long" before the program runs'
         )
         hint = (
-            "split the model over stacks that each declare part of the tenant (for example the API "
-            "clients in one and the SCIM users and groups in another), or shorten descriptions and "
-            "justifications"
+            f"move the model into its own file: what is under {ACCESS_KEY} goes into a YAML file (for "
+            f"example access/{stack}.yaml), and the stack config names it with {ACCESS_FILE_KEY}: "
+            f"access/{stack}.yaml; a file of any size reaches the program"
         )
         return [Problem("error", "config", message, hint=hint)]
     if size >= PULUMI_CONFIG_WARN_SHARE * limit:
@@ -230,12 +241,18 @@ def _located(problem: Problem, positions: PositionIndex | None, hint: bool = Fal
     return problem
 
 
-def _syntax_problem(error: ModelError) -> Problem:
+def _syntax_problem(error: ModelError, file: str | None = None) -> Problem:
     """A loading error; YAML syntax errors carry their place as `line N, column M`."""
     match = _SYNTAX_PLACE.match(error.path)
     if match:
-        return Problem("error", "(file)", error.message, line=int(match[1]), column=int(match[2]))
-    return Problem("error", error.path, error.message)
+        line, column = int(match[1]), int(match[2])
+        return Problem("error", "(file)", error.message, line=line, column=column, file=file)
+    return Problem("error", error.path, error.message, file=file)
+
+
+def _model_file(exc: InvalidModelError, stack_file: Path) -> str | None:
+    """The model file a loading error is about, None when it is about the stack file itself."""
+    return exc.source if exc.source not in (str(stack_file), "stack config") else None
 
 
 def _write_json(source: str, problems: list[Problem], valid: bool, model: AccessModel | None) -> None:

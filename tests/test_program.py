@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+import yaml
 
 from access_model import load_yaml, read_stack_access
 from tests.access_model.invalid_models import CASES, Case
@@ -260,6 +261,34 @@ def test_missing_access_model_declares_nothing() -> None:
     run = run_program(None)
     assert run.error is not None and "scope-manager:access" in str(run.error)
     assert run.registrations == []
+
+
+def test_a_model_file_named_in_stack_config_is_declared_like_the_inline_model(tmp_path, monkeypatch) -> None:
+    """`scope-manager:accessFile`, relative to the project directory, where the engine runs the program."""
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    (tmp_path / "access").mkdir()
+    inline = read_stack_access(ROOT / "Pulumi.dev.yaml")
+    (tmp_path / "access" / "dev.yaml").write_text(yaml.safe_dump(inline, sort_keys=False))
+    monkeypatch.chdir(tmp_path)
+
+    from_file = run_program(config={"scope-manager:accessFile": "access/dev.yaml"}, env=TODAY)
+
+    assert from_file.error is None, from_file.error
+    in_config = run_program(inline, env=TODAY)
+    declared = {(r.type, r.name): r.plain_inputs for r in from_file.registrations}
+    assert declared == {(r.type, r.name): r.plain_inputs for r in in_config.registrations}
+    assert len(declared) == len(in_config.registrations) > 10
+
+
+def test_a_model_file_and_an_inline_model_together_declare_nothing(tmp_path, monkeypatch) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    (tmp_path / "dev.yaml").write_text("clients: {}\n")
+    monkeypatch.chdir(tmp_path)
+
+    run = run_program({}, config={"scope-manager:accessFile": "dev.yaml"})
+
+    assert isinstance(run.error, pulumi.RunError), run.error
+    assert "not both" in str(run.error) and run.registrations == []
 
 
 def test_bad_today_override_is_named_and_declares_nothing() -> None:

@@ -99,3 +99,87 @@ def test_both_yaml_parsers_name_line_and_column(loader: type[yaml.SafeLoader]) -
 @pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml")
 def test_stack_files_are_read_with_libyaml_where_available() -> None:
     assert issubclass(_StringDatesLoader, yaml.CSafeLoader)
+
+
+# -- the model in its own file (scope-manager:accessFile) ---------------------------------------------
+MODEL_YAML = """clients:
+  reporting:
+    purpose: reporting
+    scopes:
+      scim:read: {expires: 2027-06-30}
+"""
+
+
+def project_with_model_file(root: Path, stack_dir: str = ".") -> Path:
+    """A project whose dev stack names access/dev.yaml; returns the stack file."""
+    (root / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    (root / "access").mkdir()
+    (root / "access" / "dev.yaml").write_text(MODEL_YAML)
+    stack = root / stack_dir / "Pulumi.dev.yaml"
+    stack.parent.mkdir(parents=True, exist_ok=True)
+    stack.write_text("config:\n  scope-manager:accessFile: access/dev.yaml\n")
+    return stack
+
+
+@pytest.mark.parametrize("stack_dir", [".", "stacks"], ids=["beside Pulumi.yaml", "stackConfigDir"])
+def test_a_model_file_is_read_relative_to_the_project_directory(tmp_path: Path, stack_dir: str) -> None:
+    stack = project_with_model_file(tmp_path, stack_dir)
+
+    model = load_stack(stack)
+
+    assert set(model.clients) == {"reporting"}
+    # Read by PyYAML with string dates, as the stack file is: the date is the text written.
+    assert read_stack_access(stack)["clients"]["reporting"]["scopes"]["scim:read"]["expires"] == "2027-06-30"
+
+
+def test_a_mistake_in_the_model_file_names_that_file(tmp_path: Path) -> None:
+    stack = project_with_model_file(tmp_path)
+    (tmp_path / "access" / "dev.yaml").write_text(MODEL_YAML.replace("reporting\n", "reportin\n", 1))
+
+    with pytest.raises(InvalidModelError) as raised:
+        load_stack(stack)
+
+    assert str(raised.value).startswith(f"{tmp_path / 'access' / 'dev.yaml'} is invalid (1 problem):")
+    assert "clients.reporting.purpose: must be one of" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            "scope-manager:accessFile: access/prod.yaml",
+            "'access/prod.yaml': no such file (looked for {root}/access/prod.yaml)",
+        ),
+        ("scope-manager:accessFile: 3", "must be the path of a YAML file holding the model"),
+        ("scope-manager:accessFile: ''", "must be the path of a YAML file holding the model"),
+        (
+            "scope-manager:accessFile: access/dev.yaml\n  scope-manager:access: {clients: {}}",
+            "set either scope-manager:access (the model inline) or scope-manager:accessFile (a file), "
+            "not both",
+        ),
+    ],
+    ids=["missing file", "not a string", "empty", "both keys"],
+)
+def test_a_wrong_model_file_setting_is_an_error_naming_the_key(
+    tmp_path: Path, config: str, message: str
+) -> None:
+    stack = project_with_model_file(tmp_path)
+    stack.write_text(f"config:\n  {config}\n")
+
+    with pytest.raises(InvalidModelError) as raised:
+        load_stack(stack)
+
+    assert raised.value.source == str(stack)
+    assert [error.path for error in raised.value.errors] == ["config['scope-manager:accessFile']"]
+    assert message.format(root=tmp_path) in raised.value.errors[0].message
+
+
+def test_a_model_file_that_is_not_yaml_names_its_line(tmp_path: Path) -> None:
+    stack = project_with_model_file(tmp_path)
+    (tmp_path / "access" / "dev.yaml").write_text("clients: {a: [}\n")
+
+    with pytest.raises(InvalidModelError) as raised:
+        load_stack(stack)
+
+    assert raised.value.source == str(tmp_path / "access" / "dev.yaml")
+    assert raised.value.errors[0].path.startswith("line 1, column ")

@@ -113,9 +113,11 @@ class ProjectStack:
             self.run("config", "set", flag, key, stdin=value, check=True)
 
     def set_model(self, model: dict[str, Any]) -> None:
-        """Write the access model into the stack file, as a user edits `Pulumi.<stack>.yaml`."""
+        """Write the access model into the stack file, as a user edits `Pulumi.<stack>.yaml` (in place of
+        a model file the stack named, if any)."""
         document = yaml.safe_load(self.stack_file.read_text()) or {}
         document.setdefault("config", {})["scope-manager:access"] = model
+        document["config"].pop("scope-manager:accessFile", None)
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
     # -- commands ------------------------------------------------------------------------------

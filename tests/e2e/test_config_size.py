@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from access_model import PULUMI_CONFIG_MAX_BYTES, pulumi_config_bytes, read_stack_config
 from scopectl.__main__ import main as scopectl
@@ -132,6 +133,21 @@ def model_of_size(stack: ProjectStack, prefix: str, target: int) -> dict[str, An
     raise AssertionError(f"could not size the model to {target} bytes")
 
 
+def move_model_to_file(stack: ProjectStack, relative: str) -> None:
+    """What a user does past the limit: the model into a YAML file, the stack config naming it."""
+    document = yaml.safe_load(stack.stack_file.read_text())
+    model = document["config"].pop("scope-manager:access")
+    (stack.dir / relative).parent.mkdir(parents=True, exist_ok=True)
+    (stack.dir / relative).write_text(yaml.safe_dump(model, sort_keys=False))
+    document["config"]["scope-manager:accessFile"] = relative
+    stack.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def planned_clients(preview_text: str) -> list[str]:
+    """The API clients a plain `pulumi preview` plans to create (so the program ran on the model)."""
+    return sorted(re.findall(r"^\s*\+\s+\S*zidentity:ApiClient\s+(c\d+)\s+create", preview_text, re.M))
+
+
 def validate(stack: ProjectStack) -> int:
     return scopectl(["validate", "--stack", stack.stack, "--cwd", str(stack.dir)])
 
@@ -142,16 +158,23 @@ def test_over_the_limit_validate_stops_what_the_engine_cannot_start(
     stack = ProjectStack(tmp_path, emulator, {"clients": {}})
     margin = 512  # more than the two credentials' ciphertexts add to the count
 
-    model_of_size(stack, prefix, PULUMI_CONFIG_MAX_BYTES + margin)
+    too_large = model_of_size(stack, prefix, PULUMI_CONFIG_MAX_BYTES + margin)
     assert validate(stack) == 1
     assert '"argument list too long" before the program runs' in capsys.readouterr().out
     over = stack.preview(policy=False)
     assert over.returncode != 0 and "argument list too long" in over.output, over.output
+
+    # The remedy validate names: the same model in its own file, named by scope-manager:accessFile.
+    move_model_to_file(stack, "access/dev.yaml")
+    assert validate(stack) == 0
+    assert "stack config" not in capsys.readouterr().err
+    from_file = stack.preview(policy=False)
+    assert from_file.returncode == 0, from_file.output
+    assert planned_clients(from_file.stdout) == sorted(too_large["clients"])
 
     model = model_of_size(stack, prefix, PULUMI_CONFIG_MAX_BYTES - margin)
     assert validate(stack) == 0
     assert "past that, the program cannot start" in capsys.readouterr().err  # close to it: a warning
     under = stack.preview(policy=False)
     assert under.returncode == 0, under.output
-    planned = re.findall(r"^\s*\+\s+\S*zidentity:ApiClient\s+(c\d+)\s+create", under.stdout, re.M)
-    assert sorted(planned) == sorted(model["clients"]), under.stdout  # the program ran on the whole model
+    assert planned_clients(under.stdout) == sorted(model["clients"])  # the program ran on the whole model

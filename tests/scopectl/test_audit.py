@@ -113,6 +113,24 @@ def test_tenant_matching_the_stack_is_clean(stack, capsys):
     assert "reading SCIM users" in err  # progress goes to stderr, the report to stdout
 
 
+def test_a_model_in_its_own_file_is_audited_like_the_inline_one(stack, capsys):
+    """`scope-manager:accessFile`: the stack file names the model file; the audit reads it from there."""
+    stack_file = stack["dir"] / "Pulumi.dev.yaml"
+    document = yaml.safe_load(stack_file.read_text())
+    model = document["config"].pop("scope-manager:access")
+    document["config"]["scope-manager:accessFile"] = "access/dev.yaml"
+    (stack["dir"] / "access").mkdir()
+    (stack["dir"] / "access" / "dev.yaml").write_text(yaml.safe_dump(model, sort_keys=False))
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    with stack["emu"].admin_http() as http:  # one change by hand, so the audit shows it read the model
+        set_client_scopes(http, stack["applied"].client_ids["reporting"], ["scim:read", "scim:write"])
+
+    code, payload, _, _ = audit(stack, capsys=capsys)
+
+    assert code == 2
+    assert kinds(payload) == [("undeclared_scope", "reporting", "scim:write")]
+
+
 def test_the_audits_own_client_is_not_reported_as_undeclared(stack, capsys):
     code, payload, out, _ = audit(stack, capsys=capsys)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from pathlib import Path
 
@@ -253,6 +254,51 @@ def test_existing_output_is_not_overwritten_without_force(handmade, tmp_path, ca
     assert "the file exists; pass --force" in err
     assert output.read_text() == "config: {}\n"
     assert export(handmade, tmp_path, "--force", capsys=capsys)[0] == 0
+
+
+def test_a_model_file_holds_the_model_and_the_stack_file_names_it(handmade, tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: scope-manager\nruntime: python\n")
+    model_file = tmp_path / "access" / "adopted.yaml"  # access/ does not exist yet
+
+    code, output, err = export(handmade, tmp_path, "--model-file", str(model_file), capsys=capsys)
+
+    assert code == 0 and f"wrote {model_file} (the access model)" in err
+    stack_config = yaml.safe_load(output.read_text())["config"]
+    assert stack_config["scope-manager:accessFile"] == "access/adopted.yaml"  # relative to Pulumi.yaml
+    assert "scope-manager:access" not in stack_config
+    assert "# TODO owner:" in model_file.read_text()  # the comments travel with the model
+    inline = tmp_path / "inline"
+    inline.mkdir()
+    _, inline_output, _ = export(handmade, inline, capsys=capsys)
+    assert read_stack_access(output) == read_stack_access(inline_output)
+    # A second export keeps both files unless --force.
+    code, _, err = export(handmade, tmp_path, "--model-file", str(model_file), capsys=capsys)
+    assert code == 1 and "the file exists; pass --force" in err
+
+
+def test_an_inline_export_too_large_for_the_engine_says_to_use_a_model_file(handmade, tmp_path, capsys):
+    with handmade["emu"].admin_http() as http:
+        for number in range(34):  # about 4 KB of stack config each
+            body = {
+                "name": f"bulk-{number}",
+                "description": "d" * 4000,
+                "status": True,
+                "accessTokenLifeTime": 3600,
+                "clientAuthentication": {"authType": "SECRET"},
+            }
+            http.post(f"{ADMIN_API}/api-clients", json=body).raise_for_status()
+
+    code, _, err = export(handmade, tmp_path, "--quiet", capsys=capsys)
+
+    assert code == 0
+    assert re.search(
+        r"^warning: the exported stack config is about [\d,]+ bytes, more than the 131,072", err, re.M
+    )
+    assert "export again with --model-file access/<stack>.yaml" in err
+    _, _, err = export(
+        handmade, tmp_path, "--quiet", "--force", "--model-file", str(tmp_path / "m.yaml"), capsys=capsys
+    )
+    assert err == ""
 
 
 def test_no_users_leaves_users_out_but_keeps_group_members(handmade, tmp_path, capsys):

@@ -108,7 +108,8 @@ def test_a_stack_config_too_large_for_the_engine_is_an_error_before_any_preview(
     )
     assert size and int(size[1].replace(",", "")) > 131_072, out
     assert '"argument list too long" before the program runs' in out
-    assert "hint: split the model over stacks" in out
+    assert "hint: move the model into its own file" in out
+    assert "the stack config names it with scope-manager:accessFile: access/dev.yaml" in out
     assert "the model is valid, but the program could not start with this stack config" in err
 
 
@@ -134,6 +135,57 @@ def test_the_size_error_comes_with_the_model_errors_in_json(project, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert code == 1 and payload["valid"] is False
     assert [error["path"] for error in payload["errors"]] == ["config", 'clients.c0.scopes["scim:delete"]']
+
+
+def with_model_file(project: Path, model: dict) -> Path:
+    """The dev stack naming access/dev.yaml, which holds `model`; returns the model file."""
+    model_file = project / "access" / "dev.yaml"
+    model_file.parent.mkdir()
+    model_file.write_text(yaml.safe_dump(model, sort_keys=False))
+    (project / "Pulumi.dev.yaml").write_text("config:\n  scope-manager:accessFile: access/dev.yaml\n")
+    return model_file
+
+
+def test_a_model_file_of_any_size_is_validated_without_the_size_limit(project, capsys):
+    with_model_file(project, with_long_descriptions(60))  # about 240 KB: too large inline
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    out, err = capsys.readouterr()
+    assert code == 0 and "Pulumi.dev.yaml: valid (60 clients" in out
+    assert "stack config" not in err
+
+
+def test_a_problem_in_the_model_file_is_placed_in_that_file(project, capsys):
+    model = json.loads(json.dumps(VALID_MODEL))
+    model["clients"]["reporting"]["scopes"] = {"scim:wrte": {}}
+    model_file = with_model_file(project, model)
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    line = model_file.read_text().splitlines().index("      scim:wrte: {}") + 1
+    assert f'{model_file}:{line}:7: clients.reporting.scopes["scim:wrte"]: unknown scope' in out
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project), "--format", "json"])
+    error = json.loads(capsys.readouterr().out)["errors"][0]
+    assert (error["file"], error["line"], error["path"]) == (
+        str(model_file),
+        line,
+        'clients.reporting.scopes["scim:wrte"]',
+    )
+
+
+def test_a_missing_model_file_names_the_key_and_the_path_looked_for(project, capsys):
+    (project / "Pulumi.dev.yaml").write_text("config:\n  scope-manager:accessFile: access/dev.yaml\n")
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "config['scope-manager:accessFile']: 'access/dev.yaml': no such file" in out
+    assert str(project / "access" / "dev.yaml") in out
 
 
 def test_every_problem_is_printed_with_its_path(project, capsys):
