@@ -177,6 +177,16 @@ def test_a_problem_in_the_model_file_is_placed_in_that_file(project, capsys):
     )
 
 
+def test_a_yaml_mistake_in_the_model_file_names_that_file_line_and_column(project, capsys):
+    model_file = with_model_file(project, VALID_MODEL)
+    model_file.write_text("clients:\n  reporting: {purpose: [}\n")
+
+    code = main(["validate", "--stack", "dev", "--cwd", str(project)])
+
+    assert code == 1
+    assert f"{model_file}:2:" in capsys.readouterr().out
+
+
 def test_a_missing_model_file_names_the_key_and_the_path_looked_for(project, capsys):
     (project / "Pulumi.dev.yaml").write_text("config:\n  scope-manager:accessFile: access/dev.yaml\n")
 
