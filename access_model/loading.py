@@ -127,8 +127,11 @@ def access_in_config(
     file = project_dir / named.strip()
     try:
         raw = read_yaml_file(file)
-    except (FileNotFoundError, IsADirectoryError):
+    except FileNotFoundError:
         problem = f"{named!r}: no such file (looked for {file})"
+        raise InvalidModelError([ModelError(f"config[{ACCESS_FILE_KEY!r}]", problem)], source) from None
+    except OSError as exc:  # a directory, permissions, a broken mount
+        problem = f"{named!r}: cannot read {file} ({exc.strerror})"
         raise InvalidModelError([ModelError(f"config[{ACCESS_FILE_KEY!r}]", problem)], source) from None
     return AccessSource(raw, str(file), file)
 

@@ -150,6 +150,7 @@ def test_a_mistake_in_the_model_file_names_that_file(tmp_path: Path) -> None:
             "scope-manager:accessFile: access/prod.yaml",
             "'access/prod.yaml': no such file (looked for {root}/access/prod.yaml)",
         ),
+        ("scope-manager:accessFile: access", "'access': cannot read {root}/access (Is a directory)"),
         ("scope-manager:accessFile: 3", "must be the path of a YAML file holding the model"),
         ("scope-manager:accessFile: ''", "must be the path of a YAML file holding the model"),
         (
@@ -158,7 +159,7 @@ def test_a_mistake_in_the_model_file_names_that_file(tmp_path: Path) -> None:
             "not both",
         ),
     ],
-    ids=["missing file", "not a string", "empty", "both keys"],
+    ids=["missing file", "a directory", "not a string", "empty", "both keys"],
 )
 def test_a_wrong_model_file_setting_is_an_error_naming_the_key(
     tmp_path: Path, config: str, message: str
