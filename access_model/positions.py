@@ -110,33 +110,34 @@ class PositionIndex:
 def index_access(text: str) -> PositionIndex | None:
     """Positions under `config["scope-manager:access"]` of a stack file's text; None when the text is not
     YAML or holds no access model (loading reports those)."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    config = _child(root, "config")
+    root = _compose(text)
+    config = _child(root, "config") if root is not None else None
     access_key = _key_node(config, ACCESS_KEY) if config is not None else None
     if access_key is None:
         return None
     key_node, access = access_key
-    index = PositionIndex()
-    index.add((), key_node.start_mark, access, [])
-    _walk(index, access, ())
-    return index
+    return _indexed(key_node.start_mark, access)
 
 
 def index_model(text: str) -> PositionIndex | None:
     """Positions in a model file (`scope-manager:accessFile`), whose document is the model itself; None
     when the text is not YAML (loading reports that)."""
+    root = _compose(text)
+    return _indexed(root.start_mark, root) if root is not None else None
+
+
+def _compose(text: str) -> yaml.Node | None:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
-    if root is None:
-        return None
+
+
+def _indexed(mark: yaml.Mark, model: yaml.Node) -> PositionIndex:
+    """Every path of the model under `model`, the model itself placed at `mark`."""
     index = PositionIndex()
-    index.add((), root.start_mark, root, [])
-    _walk(index, root, ())
+    index.add((), mark, model, [])
+    _walk(index, model, ())
     return index
 
 
