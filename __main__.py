@@ -1,6 +1,7 @@
 """Scope Manager's Pulumi program: declare the stack's access model as resources.
 
-It reads the access model from stack config (`scope-manager:access`), validates all of it before
+It reads the access model from stack config (`scope-manager:access`, or the YAML file that
+`scope-manager:accessFile` names, relative to the project directory), validates all of it before
 declaring anything (an invalid model fails with one error listing every problem and creates nothing),
 derives the desired state for today (expired grants left out, rotation values from the schedule), and
 declares per client an `ApiClient` with its `ScopeAssignment`, `ClientSecret` and `PreviousSecret` (the
