@@ -354,6 +354,14 @@ def report(
             if figure is not None:
                 top = ", ".join(f"`{route}` {count}" for route, count in figure.requests.most_common(4))
                 lines.append(f"- {operation} ({engine}): {top}")
+    lines += ["", "Every read (GET) per operation, where the engines differ most:", ""]
+    for operation in OPERATIONS:
+        for engine in ("real", "double"):
+            figure = by_operation.get((operation, engine))
+            if figure is not None:
+                reads = sorted((r, n) for r, n in figure.requests.items() if r.startswith("GET "))
+                listed = ", ".join(f"`{route}` {count}" for route, count in reads) or "none"
+                lines.append(f"- {operation} ({engine}): {listed}")
     return "\n".join(lines) + "\n"
 
 
