@@ -87,7 +87,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check Pulumi.<stack>.yaml's access model and run the policy pack's rules on it, offline",
         description=(
-            "Validate the access model (scope-manager:access) in Pulumi.<stack>.yaml against the schema "
+            "Validate the access model (scope-manager:access in Pulumi.<stack>.yaml, or the file that "
+            "scope-manager:accessFile names) against the schema "
             "and the model's own rules, then run the scope-guardrails policy pack's rules on the resources "
             "the program would declare, and check that the stack config fits what the Pulumi engine can hand "
             "to the program, printing every problem as file:line:column: path: message. "
