@@ -54,6 +54,12 @@ MAX_PAGES = 10_000  # a guard against a server that never stops saying "more"
 _WRITABLE_FIELDS = ("name", "description", "status", "accessTokenLifeTime", "clientAuthentication")
 MAX_WRITE_ATTEMPTS = 4  # PUTs of one verified write before a field that keeps being reverted fails it
 MAX_SETTLE = 2.0  # seconds; cap of the wait between a PUT and the read that verifies it
+MIN_SETTLE = 0.25
+"""Seconds; floor of that wait. Another writer's stale PUT is in flight for about as long as our own
+read and write took, unless its process is not scheduled: on a busy machine a few milliseconds of
+loopback become a stall of tens or hundreds (bench/concurrency_cross_process.py on bare loopback with
+two CPU burners: 2 silent reverts in 48 rounds without the floor, 0 in 96 with it). Against a real
+tenant a read and a write take longer than this anyway, so the floor costs nothing there."""
 # API field -> the access model's name for it, which is what an error about a conflict names.
 FIELD_LABELS = {
     "name": "name",
@@ -389,11 +395,11 @@ class ZIdentityClient:
         Each attempt reads the client fresh, lays `fields` over it (every other field is PUT back as
         read, so a concurrent change to a field this write does not own survives), PUTs, waits about as
         long as its own read and write took (a PUT another writer built from a read before ours is in
-        flight for about that long), and reads again. Then, per owned field: our value means done; the
-        value we read before our PUT means another writer's stale full replace reverted it, so the
-        field is written again on a fresh read (at most `MAX_WRITE_ATTEMPTS` PUTs, jittered backoff
-        between); any other value means another writer set that field on purpose, and
-        `ConcurrentUpdate` names it instead of overwriting their change. Raises `NotFound` if the
+        flight for about that long; `settle_wait`), and reads again. Then, per owned field: our value
+        means done; the value we read before our PUT means another writer's stale full replace
+        reverted it, so the field is written again on a fresh read (at most `MAX_WRITE_ATTEMPTS` PUTs,
+        jittered backoff between); any other value means another writer set that field on purpose,
+        and `ConcurrentUpdate` names it instead of overwriting their change. Raises `NotFound` if the
         client is gone.
         """
         wanted = {key: copy.deepcopy(value) for key, value in fields.items()}
@@ -415,7 +421,7 @@ class ZIdentityClient:
                 written = self._put_client(client_id, body)
                 if not owned:
                     return written
-                self._transport.pause(min(MAX_SETTLE, self._transport.now() - started))
+                self._transport.pause(settle_wait(self._transport.now() - started))
                 now = self._transport.json(self._request("GET", self._item(client_id)))
                 self._clients.invalidate()
                 moved = [key for key in owned if _comparable(now, key) != _comparable(body, key)]
@@ -554,3 +560,9 @@ class ZIdentityClient:
             if self._catalog is None:
                 self._catalog = ScopeCatalog.from_resource_servers(self._list_all("/resource-servers"))
             return self._catalog
+
+
+def settle_wait(own_round_trip: float) -> float:
+    """How long a verified write waits between its PUT and the read that verifies it: about as long
+    as its own read and write took, at least `MIN_SETTLE`, at most `MAX_SETTLE`."""
+    return min(MAX_SETTLE, max(MIN_SETTLE, own_round_trip))

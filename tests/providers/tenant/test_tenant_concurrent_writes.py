@@ -142,3 +142,34 @@ def test_an_uncontended_write_costs_one_verifying_read(emulator_app: EmulatorApp
     assert record["description"] == "quiet"
     assert ours.transport.count_of("zidentity") - before == 3  # GET, PUT, GET (verify)
     assert transport.puts == 1
+
+
+def test_a_stale_put_landing_later_than_our_own_round_trip_is_still_caught(emulator_app: EmulatorApp) -> None:
+    """Another writer's process stalled (a busy machine): its stale PUT lands 0.2 s after ours, while our
+    own read and write took a few milliseconds. The wait before the verifying read has a floor, so the
+    revert is seen and written again; waiting only as long as our own round trip would read before the
+    stale PUT lands and lose our change without a word."""
+    now = [0.0]
+    landing: list[Callable[[], None]] = []  # the other writer's PUT, due at 0.2 s on our clock
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        if landing and now[0] >= 0.2:
+            landing.pop()()
+
+    transport = AfterPut(emulator_app)
+    settings = settings_from(emulator_app.credentials(INPROC_URL))
+    ours = Tenant(settings, http_transport=transport, sleep=sleep, clock=lambda: now[0])
+    theirs = Tenant(settings, http_transport=httpx.WSGITransport(app=emulator_app))
+    client_id = new_client(ours, "xp-stalled")
+    read_before_our_put = theirs.zidentity.get_client(client_id)
+    assert read_before_our_put is not None
+    landing.append(stale_put(theirs, client_id, read_before_our_put, accessTokenLifeTime=900))
+
+    ours.zidentity.set_client_fields(client_id, {"description": "ours"})
+    for late in landing:  # had our verifying read come first, the stale PUT lands after we returned
+        late()
+
+    final = theirs.zidentity.get_client(client_id)
+    assert final is not None
+    assert (final["description"], final["accessTokenLifeTime"]) == ("ours", 900)
