@@ -19,7 +19,6 @@ from access_model import (
     access_in_config,
     parse,
     project_dir_of,
-    read_stack_access,
 )
 from access_model.loading import read_yaml_file
 from scopectl.errors import ScopectlError
@@ -129,16 +128,6 @@ def _message(exc: InvalidModelError) -> str:
     if len(exc.errors) == 1:
         return f"{exc.source}: {exc.errors[0]}"
     return str(exc)
-
-
-def read_access(stack_file: StackFile) -> Any:
-    """The raw `scope-manager:access` value; ScopectlError for an unreadable or model-less file."""
-    try:
-        return read_stack_access(stack_file.path)
-    except InvalidModelError as exc:
-        raise ScopectlError(_message(exc)) from None
-    except OSError as exc:
-        raise ScopectlError(f"{stack_file.path}: cannot read ({exc.strerror})") from None
 
 
 def load_model(stack_file: StackFile, config: dict[str, Any]) -> AccessModel:
