@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -119,6 +120,30 @@ def patch_members(credentials: dict, group_id: str, op: str, user_id: str) -> No
     }
     with scim_http(credentials) as http:
         http.patch(f"/Groups/{group_id}", json=body).raise_for_status()
+
+
+def console_client(
+    http: httpx.Client,
+    name: str,
+    scopes: Sequence[str] = (),
+    *,
+    enabled: bool = True,
+    lifetime: int = 3600,
+    description: str | None = None,
+) -> str:
+    """Create an API client by raw admin HTTP, as a person in the console does; returns its id."""
+    body = {
+        "name": name,
+        "status": enabled,
+        "accessTokenLifeTime": lifetime,
+        "clientAuthentication": {"authType": "SECRET"},
+        "clientResources": scope_ids(http, list(scopes)) if scopes else [],
+    }
+    if description is not None:
+        body["description"] = description
+    response = http.post(f"{ADMIN_API}/api-clients", json=body)
+    response.raise_for_status()
+    return str(response.json()["id"])
 
 
 def scope_ids(http: httpx.Client, names: list[str]) -> list[dict]:

@@ -13,9 +13,8 @@ import pytest
 import yaml
 
 from scopectl.__main__ import main
-from tests.scopectl.tenant_setup import tenant_environment
+from tests.scopectl.tenant_setup import console_client, tenant_environment
 
-ADMIN_API = "/ziam/admin/api/v1"
 SCRIPT = Path(sys.executable).parent / "scopectl"
 MODEL = {"catalog": ["scim:read", "scim:write"], "clients": {}}
 
@@ -60,14 +59,7 @@ def test_audit_after_the_demo_needs_no_flags(tenant, tmp_path, capsys, no_tenant
     assert "tenant: the local emulator; credentials from" in captured.err
 
     with tenant.admin_http() as http:  # an out-of-band change: a client made in the console
-        body = {
-            "name": "console-made",
-            "status": True,
-            "accessTokenLifeTime": 3600,
-            "clientAuthentication": {"authType": "SECRET"},
-            "clientResources": [],
-        }
-        http.post(f"{ADMIN_API}/api-clients", json=body).raise_for_status()
+        console_client(http, "console-made")
 
     assert main(["audit", "--stack", "dev", "--cwd", str(project), "--quiet"]) == 2
     assert "console-made" in capsys.readouterr().out

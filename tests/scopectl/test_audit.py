@@ -17,9 +17,9 @@ from scopectl.__main__ import main
 from tests.scopectl.tenant_setup import (
     ADMIN_API,
     apply_desired,
+    console_client,
     patch_members,
     scim_http,
-    scope_ids,
     set_client_scopes,
     settings_of,
     tenant_environment,
@@ -145,14 +145,7 @@ def test_the_audits_own_client_is_not_reported_as_undeclared(stack, capsys):
 
 def test_client_created_in_the_console_is_undeclared(stack, capsys):
     with stack["emu"].admin_http() as http:
-        body = {
-            "name": "shadow-integration",
-            "status": True,
-            "accessTokenLifeTime": 3600,
-            "clientAuthentication": {"authType": "SECRET"},
-            "clientResources": scope_ids(http, ["ziam:admin"]),
-        }
-        http.post(f"{ADMIN_API}/api-clients", json=body).raise_for_status()
+        console_client(http, "shadow-integration", ["ziam:admin"])
 
     code, payload, out, _ = audit(stack, capsys=capsys)
 
@@ -363,11 +356,7 @@ def test_credentials_file_replaces_stack_settings(stack, capsys, monkeypatch):
 def test_secret_values_never_appear_in_output(stack, capsys):
     creds = stack["emu"].credentials
     with stack["emu"].admin_http() as http:
-        http.post(
-            f"{ADMIN_API}/api-clients",
-            json={"name": "leaky", "status": True, "accessTokenLifeTime": 3600,
-                  "clientAuthentication": {"authType": "SECRET"}, "clientResources": []},
-        ).raise_for_status()  # fmt: skip
+        console_client(http, "leaky")
 
     _, payload, out, err = audit(stack, capsys=capsys)
 

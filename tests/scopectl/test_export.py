@@ -16,7 +16,7 @@ from access_model import desired_state, load_stack, read_stack_access
 from policies import rules
 from scopectl.__main__ import main
 from scopectl.export import _scalar
-from tests.scopectl.tenant_setup import ADMIN_API, patch_members, scim_http, scope_ids
+from tests.scopectl.tenant_setup import ADMIN_API, console_client, patch_members, scim_http
 from tests.support.program_double import run_program
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -34,17 +34,10 @@ def handmade(tenant) -> dict:
     ids = {}
     with tenant.admin_http() as http:
         for name, (scopes, enabled, lifetime) in clients.items():
-            body = {
-                "name": name,
-                "description": f"{name}, made in the console",
-                "status": enabled,
-                "accessTokenLifeTime": lifetime,
-                "clientAuthentication": {"authType": "SECRET"},
-                "clientResources": scope_ids(http, scopes),
-            }
-            response = http.post(f"{ADMIN_API}/api-clients", json=body)
-            response.raise_for_status()
-            ids[name] = response.json()["id"]
+            description = f"{name}, made in the console"
+            ids[name] = console_client(
+                http, name, scopes, enabled=enabled, lifetime=lifetime, description=description
+            )
             expires = int(time.time()) + 200 * 86400
             http.post(
                 f"{ADMIN_API}/api-clients/{ids[name]}/secrets", json={"expiresAt": expires}
@@ -279,14 +272,7 @@ def test_a_model_file_holds_the_model_and_the_stack_file_names_it(handmade, tmp_
 def test_an_inline_export_too_large_for_the_engine_says_to_use_a_model_file(handmade, tmp_path, capsys):
     with handmade["emu"].admin_http() as http:
         for number in range(34):  # about 4 KB of stack config each
-            body = {
-                "name": f"bulk-{number}",
-                "description": "d" * 4000,
-                "status": True,
-                "accessTokenLifeTime": 3600,
-                "clientAuthentication": {"authType": "SECRET"},
-            }
-            http.post(f"{ADMIN_API}/api-clients", json=body).raise_for_status()
+            console_client(http, f"bulk-{number}", description="d" * 4000)
 
     code, _, err = export(handmade, tmp_path, "--quiet", capsys=capsys)
 
@@ -358,16 +344,7 @@ def test_a_console_client_with_a_padded_name_is_named_and_left_out_not_a_failed_
     # The tenant keeps a name with a trailing space; a stack file cannot declare it (the model refuses
     # surrounding whitespace), so the export says which client it left out and why, and still succeeds.
     with handmade["emu"].admin_http() as http:
-        body = {
-            "name": "legacy sync ",
-            "status": True,
-            "accessTokenLifeTime": 3600,
-            "clientAuthentication": {"authType": "SECRET"},
-            "clientResources": [],
-        }
-        response = http.post(f"{ADMIN_API}/api-clients", json=body)
-        response.raise_for_status()
-        padded_id = response.json()["id"]
+        padded_id = console_client(http, "legacy sync ")
 
     code, output, err = export(handmade, tmp_path, capsys=capsys)
 

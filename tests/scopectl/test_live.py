@@ -19,10 +19,10 @@ from scopectl.live import read_tenant
 from scopectl.progress import Progress
 from tests.scopectl.tenant_setup import (
     ADMIN_API,
+    console_client,
     patch_members,
     reset_tenant,
     scim_http,
-    scope_ids,
     settings_of,
 )
 from tests.support.emulator import RunningEmulator, run_emulator
@@ -53,18 +53,9 @@ def create_client(
     secret_expiries: tuple[int, ...] = (),
 ) -> str:
     with emu.admin_http() as http:
-        body = {
-            "name": name,
-            "status": enabled,
-            "accessTokenLifeTime": lifetime,
-            "clientAuthentication": {"authType": "SECRET"},
-            "clientResources": scope_ids(http, scopes),
-        }
-        if description is not None:
-            body["description"] = description
-        response = http.post(f"{ADMIN_API}/api-clients", json=body)
-        response.raise_for_status()
-        client_id = response.json()["id"]
+        client_id = console_client(
+            http, name, scopes, enabled=enabled, lifetime=lifetime, description=description
+        )
         for expires_at in secret_expiries:
             http.post(
                 f"{ADMIN_API}/api-clients/{client_id}/secrets", json={"expiresAt": expires_at}
