@@ -75,6 +75,33 @@ def hermetic_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[str
     )
 
 
+def run_pulumi(
+    cwd: Path,
+    env: dict[str, str],
+    *args: str,
+    stdin: str | None = None,
+    check: bool = False,
+    timeout: float = COMMAND_TIMEOUT_SECONDS,
+) -> Result:
+    """One CLI command, `--non-interactive`, in `cwd`; `check=True` raises with its whole output."""
+    completed = subprocess.run(
+        [str(require_pulumi()), *args, "--non-interactive"],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+    if check and result.returncode != 0:
+        raise CommandFailed(
+            f"pulumi {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
 class ProjectStack:
     """The Scope Manager project with one stack, in `workdir`, managing the emulator's tenant."""
 
@@ -129,22 +156,9 @@ class ProjectStack:
         env: dict[str, str] | None = None,
         timeout: float = COMMAND_TIMEOUT_SECONDS,
     ) -> Result:
-        completed = subprocess.run(
-            [str(require_pulumi()), *args, "--non-interactive"],
-            cwd=self.dir,
-            env={**self.env, **(env or {})},
-            input=stdin,
-            stdin=subprocess.DEVNULL if stdin is None else None,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+        return run_pulumi(
+            self.dir, {**self.env, **(env or {})}, *args, stdin=stdin, check=check, timeout=timeout
         )
-        result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
-        if check and result.returncode != 0:
-            raise CommandFailed(
-                f"pulumi {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-            )
-        return result
 
     def set_policy_config(self, config: dict[str, Any]) -> None:
         """Use `config` as --policy-pack-config of every later preview and up."""

@@ -9,7 +9,6 @@ program receives, and on either side of the limit, the verdict the engine itself
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,8 @@ import yaml
 
 from access_model import PULUMI_CONFIG_MAX_BYTES, pulumi_config_bytes, read_stack_config
 from scopectl.__main__ import main as scopectl
-from tests.e2e.harness import REPO_ROOT, ProjectStack, hermetic_env
+from tests.e2e.harness import REPO_ROOT, ProjectStack, hermetic_env, run_pulumi
 from tests.support.emulator import RunningEmulator
-from tests.support.pulumi_cli import require_pulumi
 
 pytestmark = pytest.mark.e2e
 
@@ -66,17 +64,7 @@ class RecorderProject:
         self.stack_file = self.dir / "Pulumi.dev.yaml"
 
     def pulumi(self, *args: str, stdin: str | None = None) -> str:
-        completed = subprocess.run(
-            [str(require_pulumi()), *args, "--non-interactive"],
-            cwd=self.dir,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-        return completed.stdout
+        return run_pulumi(self.dir, self.env, *args, stdin=stdin, check=True, timeout=300).stdout
 
     def received_bytes(self) -> int:
         """What the program was handed, counted as the kernel counts the environment string."""

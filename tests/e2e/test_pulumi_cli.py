@@ -27,7 +27,6 @@ How the CLI is driven, and why:
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,12 +36,11 @@ import pytest
 
 from providers._base import SECRET_STACK_KEYS, config_from_credentials
 from providers.tenant import writable_client_body
-from tests.e2e.harness import hermetic_env
+from tests.e2e.harness import hermetic_env, run_pulumi
 from tests.support.emulator import RunningEmulator
 from tests.support.pulumi_cli import require_pulumi
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-COMMAND_TIMEOUT_SECONDS = 600
 
 pytestmark = pytest.mark.e2e
 
@@ -101,19 +99,7 @@ class Stack:
 
     def pulumi(self, *args: str, stdin: str | None = None) -> str:
         """Run one CLI command in the project; a failure raises with the command's whole output."""
-        result = subprocess.run(
-            [str(require_pulumi()), *args, "--non-interactive"],
-            cwd=self.dir,
-            env=self.env,
-            input=stdin,
-            stdin=subprocess.DEVNULL if stdin is None else None,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT_SECONDS,
-        )
-        if result.returncode != 0:
-            raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result.stdout
+        return run_pulumi(self.dir, self.env, *args, stdin=stdin, check=True).stdout
 
     def set(self, **values: str) -> None:
         for key, value in values.items():
