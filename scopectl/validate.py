@@ -253,7 +253,7 @@ def _syntax_problem(error: ModelError, file: str | None = None) -> Problem:
 
 def _model_file(exc: InvalidModelError, stack_file: Path) -> str | None:
     """The model file a loading error is about, None when it is about the stack file itself."""
-    return exc.source if exc.source not in (str(stack_file), "stack config") else None
+    return exc.source if exc.source != str(stack_file) else None
 
 
 def _write_json(source: str, problems: list[Problem], valid: bool, model: AccessModel | None) -> None:
